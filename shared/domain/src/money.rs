@@ -1,0 +1,92 @@
+//! Currencies, minor units and rounding. Money is `rust_decimal::Decimal`, never a float.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::codes;
+use crate::model::RoundingMode;
+
+/// Decimal places of a currency's minor unit per ISO 4217 (list one, as amended). Most currencies have
+/// two; the exceptions are listed. `None` for a code that is not in ISO 4217.
+pub fn minor_units(currency: &str) -> Option<u32> {
+    if !codes::is_currency(currency) {
+        return None;
+    }
+    Some(match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        "CLF" | "UYW" => 4,
+        _ => 2,
+    })
+}
+
+/// Amounts in EN 16931 and PINT documents carry at most two decimals (BR-DEC-*, ibr-091..125), whatever
+/// the currency. For a three-decimal currency such as BHD an e-invoice is therefore computed to 0.01.
+pub const E_INVOICE_MAX_DECIMALS: u32 = 2;
+
+/// Round `value` to `decimals` places with the seller's tax rounding mode (applied to the magnitude).
+pub fn round_tax(value: Decimal, decimals: u32, mode: RoundingMode) -> Decimal {
+    let strategy = match mode {
+        RoundingMode::Floor => RoundingStrategy::ToZero,
+        RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+        RoundingMode::Ceiling => RoundingStrategy::AwayFromZero,
+    };
+    value.round_dp_with_strategy(decimals, strategy)
+}
+
+/// Commercial rounding for line and allowance amounts: to nearest, halves away from zero.
+pub fn round_amount(value: Decimal, decimals: u32) -> Decimal {
+    value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `value` written with exactly `decimals` places (e.g. `100.50`, `1500`), as documents show amounts.
+pub fn fixed(value: Decimal, decimals: u32) -> Decimal {
+    let mut v = value;
+    v.rescale(decimals);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("test literal")
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        assert_eq!(minor_units("JPY"), Some(0));
+        assert_eq!(minor_units("EUR"), Some(2));
+        assert_eq!(minor_units("USD"), Some(2));
+        assert_eq!(minor_units("BHD"), Some(3));
+        assert_eq!(minor_units("KWD"), Some(3));
+        assert_eq!(minor_units("XXQ"), None);
+    }
+
+    #[test]
+    fn rounding_modes_act_on_magnitude() {
+        let cases = [
+            ("31.5", RoundingMode::Floor, "31"),
+            ("31.5", RoundingMode::HalfUp, "32"),
+            ("31.4", RoundingMode::HalfUp, "31"),
+            ("31.1", RoundingMode::Ceiling, "32"),
+            ("-31.5", RoundingMode::Floor, "-31"),
+            ("-31.5", RoundingMode::HalfUp, "-32"),
+            ("-31.1", RoundingMode::Ceiling, "-32"),
+            ("31", RoundingMode::Ceiling, "31"),
+        ];
+        for (v, mode, want) in cases {
+            assert_eq!(round_tax(d(v), 0, mode), d(want), "{v} {mode:?}");
+        }
+        assert_eq!(round_tax(d("1.2345"), 3, RoundingMode::HalfUp), d("1.235"));
+    }
+
+    #[test]
+    fn fixed_pads_and_keeps_value() {
+        assert_eq!(fixed(d("100.5"), 2).to_string(), "100.50");
+        assert_eq!(fixed(d("1500"), 0).to_string(), "1500");
+    }
+}
