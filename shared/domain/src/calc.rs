@@ -200,9 +200,7 @@ pub fn compute_with(
     let fx = invoice
         .tax_currency
         .as_ref()
-        .map(|tc| {
-            document_decimals(&tc.code).map(|d| (tc.code.clone(), tc.exchange_rate, d))
-        })
+        .map(|tc| document_decimals(&tc.code).map(|d| (tc.code.clone(), tc.exchange_rate, d)))
         .transpose()?;
 
     let mut breakdown = Vec::with_capacity(groups.len());
@@ -235,7 +233,11 @@ pub fn compute_with(
         });
     }
 
-    let tax_exclusive = add(add(line_total, -allowance_total, "totals")?, charge_total, "totals")?;
+    let tax_exclusive = add(
+        add(line_total, -allowance_total, "totals")?,
+        charge_total,
+        "totals",
+    )?;
     let tax_inclusive = add(tax_exclusive, tax_total, "totals")?;
     let prepaid = round_amount(invoice.prepaid_amount.unwrap_or_default(), decimals);
     let payable = add(tax_inclusive, -prepaid, "prepaid_amount")?;

@@ -39,7 +39,13 @@ mod tests {
 
     #[test]
     fn lists_are_sorted_and_known_codes_are_members() {
-        for list in [UNIT_CODES, CURRENCY_CODES, COUNTRY_CODES, EAS_CODES, ICD_CODES] {
+        for list in [
+            UNIT_CODES,
+            CURRENCY_CODES,
+            COUNTRY_CODES,
+            EAS_CODES,
+            ICD_CODES,
+        ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]));
         }
         assert!(is_unit("C62") && is_unit("HUR") && is_unit("KGM") && !is_unit("PCS"));

@@ -278,7 +278,9 @@ pub struct Line {
 }
 
 /// Tax categories (UNCL 5305 subset used by PINT JP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum TaxCategory {
     /// Standard rate (標準税率, 10% in Japan).
     S,
@@ -401,11 +403,12 @@ pub enum RoundingMode {
 impl InvoiceInput {
     /// The format this invoice is written in: the request's choice, else PINT JP for a Japanese seller.
     pub fn resolved_format(&self) -> Format {
-        self.format.unwrap_or(if self.seller.address.country == "JP" {
-            Format::PintJp
-        } else {
-            Format::PeppolBis3
-        })
+        self.format
+            .unwrap_or(if self.seller.address.country == "JP" {
+                Format::PintJp
+            } else {
+                Format::PeppolBis3
+            })
     }
 
     /// The seller's tax rounding mode, with the documented default.
@@ -420,13 +423,17 @@ impl InvoiceInput {
     }
 
     /// The invoice as a UBL document can carry it: defaults made explicit (format, line ids) and the
-    /// fields that live only in Seikyu's records (registrant kind, rounding mode) removed. Reading back a
-    /// rendered document yields exactly this.
+    /// fields that live only in Seikyu's records (registrant kind, rounding mode; on a credit note the
+    /// seller's bank account, since the refund goes the other way) removed. Reading back a rendered
+    /// document yields exactly this.
     pub fn ubl_view(&self) -> InvoiceInput {
         let mut v = self.clone();
         v.format = Some(self.resolved_format());
         v.seller.registrant_kind = None;
         v.seller.tax_rounding = None;
+        if v.document_type == DocumentType::CreditNote {
+            v.seller.bank_account = None;
+        }
         for (i, line) in v.lines.iter_mut().enumerate() {
             if line.id.is_none() {
                 line.id = Some((i + 1).to_string());

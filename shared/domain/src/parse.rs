@@ -46,7 +46,10 @@ mod tests {
         assert_eq!(e.code, Code::UnknownField);
         assert_eq!(e.path, "qty");
         let e = invoice_from_json(b"{\"issue_date\": \"2026-13-01\"}").unwrap_err();
-        assert_eq!((e.code, e.path.as_str()), (Code::InvalidValue, "issue_date"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (Code::InvalidValue, "issue_date")
+        );
         let e = invoice_from_json(b"{\"issue_date\": \"2026-01-01\"}").unwrap_err();
         assert_eq!((e.code, e.path.as_str()), (Code::Required, "currency"));
         let e = invoice_from_json(b"{").unwrap_err();

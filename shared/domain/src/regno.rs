@@ -41,7 +41,9 @@ fn corporate_check_digit(base: &[u8]) -> u8 {
 /// Whether `digits` (13 ASCII digits) is a corporate number with a valid check digit.
 pub fn is_valid_corporate_number(digits: &str) -> bool {
     let b = digits.as_bytes();
-    b.len() == 13 && b.iter().all(u8::is_ascii_digit) && b[0] - b'0' == corporate_check_digit(&b[1..])
+    b.len() == 13
+        && b.iter().all(u8::is_ascii_digit)
+        && b[0] - b'0' == corporate_check_digit(&b[1..])
 }
 
 /// Validate a registration number given the registrant's kind.
@@ -99,15 +101,29 @@ mod tests {
     #[test]
     fn registration_numbers() {
         use RegistrantKind::*;
-        assert_eq!(check_registration_number("T7123456789012", Corporation), Ok(()));
+        assert_eq!(
+            check_registration_number("T7123456789012", Corporation),
+            Ok(())
+        );
         assert_eq!(
             check_registration_number("T8123456789012", Corporation),
             Err(RegNoError::CheckDigit)
         );
         // Another registrant's number is not held to the corporate formula.
         assert_eq!(check_registration_number("T8123456789012", Other), Ok(()));
-        for bad in ["7123456789012", "T712345678901", "T71234567890123", "t7123456789012", "T712345678901X", "T７123456789012"] {
-            assert_eq!(check_registration_number(bad, Other), Err(RegNoError::Format), "{bad}");
+        for bad in [
+            "7123456789012",
+            "T712345678901",
+            "T71234567890123",
+            "t7123456789012",
+            "T712345678901X",
+            "T７123456789012",
+        ] {
+            assert_eq!(
+                check_registration_number(bad, Other),
+                Err(RegNoError::Format),
+                "{bad}"
+            );
         }
     }
 }

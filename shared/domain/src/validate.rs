@@ -100,7 +100,13 @@ pub struct FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({})", self.path, self.message, self.code.as_str())
+        write!(
+            f,
+            "{}: {} ({})",
+            self.path,
+            self.message,
+            self.code.as_str()
+        )
     }
 }
 
@@ -162,7 +168,11 @@ impl V<'_> {
         }
         let n = value.chars().count();
         if n > max {
-            self.err(path, Code::TooLong, format!("{n} characters; at most {max} allowed"));
+            self.err(
+                path,
+                Code::TooLong,
+                format!("{n} characters; at most {max} allowed"),
+            );
         }
         if let Some(c) = value.chars().find(|&c| xml_forbidden(c)) {
             self.err(
@@ -181,7 +191,11 @@ impl V<'_> {
 
     fn decimal(&mut self, path: &str, value: Decimal, min: Decimal, max: Decimal, decimals: u32) {
         if value < min || value > max {
-            self.err(path, Code::OutOfRange, format!("{value} is outside {min}..={max}"));
+            self.err(
+                path,
+                Code::OutOfRange,
+                format!("{value} is outside {min}..={max}"),
+            );
         }
         if value.normalize().scale() > decimals {
             self.err(
@@ -194,16 +208,22 @@ impl V<'_> {
 
     fn date(&mut self, path: &str, d: NaiveDate) {
         if !(2000..=2199).contains(&d.year()) {
-            self.err(path, Code::OutOfRange, format!("{d} is not a plausible invoice date"));
+            self.err(
+                path,
+                Code::OutOfRange,
+                format!("{d} is not a plausible invoice date"),
+            );
         }
     }
 
     fn period(&mut self, path: &str, p: &Period) {
         match (p.start, p.end) {
             (None, None) => self.err(path, Code::Required, "give a start or an end date"),
-            (Some(s), Some(e)) if e < s => {
-                self.err(format!("{path}.end"), Code::PeriodInverted, format!("{e} is before the start {s}"))
-            }
+            (Some(s), Some(e)) if e < s => self.err(
+                format!("{path}.end"),
+                Code::PeriodInverted,
+                format!("{e} is before the start {s}"),
+            ),
             _ => {}
         }
         for d in [p.start, p.end].into_iter().flatten() {
@@ -212,11 +232,23 @@ impl V<'_> {
     }
 
     fn address(&mut self, path: &str, a: &Address) {
-        self.opt_text(&format!("{path}.street"), a.street.as_deref(), MAX_ADDRESS_LINE);
-        self.opt_text(&format!("{path}.additional_street"), a.additional_street.as_deref(), MAX_ADDRESS_LINE);
+        self.opt_text(
+            &format!("{path}.street"),
+            a.street.as_deref(),
+            MAX_ADDRESS_LINE,
+        );
+        self.opt_text(
+            &format!("{path}.additional_street"),
+            a.additional_street.as_deref(),
+            MAX_ADDRESS_LINE,
+        );
         self.opt_text(&format!("{path}.city"), a.city.as_deref(), MAX_ADDRESS_LINE);
         self.opt_text(&format!("{path}.postal_code"), a.postal_code.as_deref(), 20);
-        self.opt_text(&format!("{path}.subdivision"), a.subdivision.as_deref(), MAX_ADDRESS_LINE);
+        self.opt_text(
+            &format!("{path}.subdivision"),
+            a.subdivision.as_deref(),
+            MAX_ADDRESS_LINE,
+        );
         if !codes::is_country(&a.country) {
             self.err(
                 format!("{path}.country"),
@@ -233,10 +265,17 @@ impl V<'_> {
             let p = format!("{path}.email");
             self.text(&p, email, 254);
             let ok = email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             }) && !email.chars().any(char::is_whitespace);
             if !ok {
-                self.err(p, Code::InvalidFormat, format!("'{email}' is not an email address"));
+                self.err(
+                    p,
+                    Code::InvalidFormat,
+                    format!("'{email}' is not an email address"),
+                );
             }
         }
     }
@@ -246,7 +285,10 @@ impl V<'_> {
             self.err(
                 path,
                 Code::Required,
-                format!("a Peppol electronic address is required by {}", format_name(self.format)),
+                format!(
+                    "a Peppol electronic address is required by {}",
+                    format_name(self.format)
+                ),
             );
             return;
         };
@@ -278,12 +320,30 @@ impl V<'_> {
     }
 
     /// Tax category and rate of a line or document allowance/charge, at `path` (the owning object).
-    fn tax(&mut self, path: &str, category: TaxCategory, rate: Option<Decimal>, reason: Option<&str>) {
+    fn tax(
+        &mut self,
+        path: &str,
+        category: TaxCategory,
+        rate: Option<Decimal>,
+        reason: Option<&str>,
+    ) {
         let allowed: &[TaxCategory] = match self.format {
             // aligned-ibrp-cl-01-jp: AA E S G O.
-            Format::PintJp => &[TaxCategory::S, TaxCategory::AA, TaxCategory::E, TaxCategory::G, TaxCategory::O],
+            Format::PintJp => &[
+                TaxCategory::S,
+                TaxCategory::AA,
+                TaxCategory::E,
+                TaxCategory::G,
+                TaxCategory::O,
+            ],
             // EN 16931 has no AA: a reduced rate there is S with its own rate.
-            Format::PeppolBis3 => &[TaxCategory::S, TaxCategory::E, TaxCategory::Z, TaxCategory::G, TaxCategory::O],
+            Format::PeppolBis3 => &[
+                TaxCategory::S,
+                TaxCategory::E,
+                TaxCategory::Z,
+                TaxCategory::G,
+                TaxCategory::O,
+            ],
         };
         if !allowed.contains(&category) {
             let hint = match (self.format, category) {
@@ -294,24 +354,39 @@ impl V<'_> {
             self.err(
                 format!("{path}.tax_category"),
                 Code::TaxCategoryNotAllowed,
-                format!("{} is not allowed in {}{hint}", category.code(), format_name(self.format)),
+                format!(
+                    "{} is not allowed in {}{hint}",
+                    category.code(),
+                    format_name(self.format)
+                ),
             );
         }
         let rate_path = format!("{path}.tax_rate");
         match (category, rate) {
-            (TaxCategory::O, Some(_)) => {
-                self.err(rate_path, Code::NotAllowed, "category O (not subject to tax) takes no rate")
-            }
-            (TaxCategory::O, None) => {}
-            (_, None) => self.err(rate_path, Code::Required, format!("category {} needs a rate", category.code())),
-            (TaxCategory::E | TaxCategory::Z | TaxCategory::G, Some(r)) if !r.is_zero() => self.err(
+            (TaxCategory::O, Some(_)) => self.err(
                 rate_path,
-                Code::TaxRateNotAllowed,
-                format!("category {} is charged at 0%, not {r}%", category.code()),
+                Code::NotAllowed,
+                "category O (not subject to tax) takes no rate",
             ),
+            (TaxCategory::O, None) => {}
+            (_, None) => self.err(
+                rate_path,
+                Code::Required,
+                format!("category {} needs a rate", category.code()),
+            ),
+            (TaxCategory::E | TaxCategory::Z | TaxCategory::G, Some(r)) if !r.is_zero() => self
+                .err(
+                    rate_path,
+                    Code::TaxRateNotAllowed,
+                    format!("category {} is charged at 0%, not {r}%", category.code()),
+                ),
             (TaxCategory::S | TaxCategory::AA, Some(r)) => {
                 if r <= Decimal::ZERO || r > Decimal::ONE_HUNDRED || r.normalize().scale() > 2 {
-                    self.err(&rate_path, Code::OutOfRange, format!("{r}% is not a tax rate"));
+                    self.err(
+                        &rate_path,
+                        Code::OutOfRange,
+                        format!("{r}% is not a tax rate"),
+                    );
                 } else if self.format == Format::PintJp {
                     // Japan since 2019-10-01: standard 10%, reduced 8% (消費税法第29条, 平成28年改正法附則第34条).
                     let want = if category == TaxCategory::S { 10 } else { 8 };
@@ -330,15 +405,19 @@ impl V<'_> {
             None if category.needs_exemption_reason() => self.err(
                 format!("{path}.exemption_reason"),
                 Code::Required,
-                format!("category {} must say why no tax is charged", category.code()),
+                format!(
+                    "category {} must say why no tax is charged",
+                    category.code()
+                ),
             ),
-            Some(_) if !category.needs_exemption_reason() => {
-                self.err(
-                    format!("{path}.exemption_reason"),
-                    Code::NotAllowed,
-                    format!("category {} is taxed; it takes no exemption reason", category.code()),
-                )
-            }
+            Some(_) if !category.needs_exemption_reason() => self.err(
+                format!("{path}.exemption_reason"),
+                Code::NotAllowed,
+                format!(
+                    "category {} is taxed; it takes no exemption reason",
+                    category.code()
+                ),
+            ),
             Some(r) => self.text(&format!("{path}.exemption_reason"), r, 1_000),
             None => {}
         }
@@ -354,33 +433,69 @@ impl V<'_> {
             _ => {}
         }
         if let Some(a) = ac.amount {
-            self.decimal(&format!("{path}.amount"), a, Decimal::ZERO, MAX_UNIT_PRICE, MAX_INPUT_DECIMALS);
+            self.decimal(
+                &format!("{path}.amount"),
+                a,
+                Decimal::ZERO,
+                MAX_UNIT_PRICE,
+                MAX_INPUT_DECIMALS,
+            );
         }
         if let Some(p) = ac.percent {
-            self.decimal(&format!("{path}.percent"), p, Decimal::ZERO, Decimal::ONE_HUNDRED, 4);
+            self.decimal(
+                &format!("{path}.percent"),
+                p,
+                Decimal::ZERO,
+                Decimal::ONE_HUNDRED,
+                4,
+            );
             if document_level && ac.base_amount.is_none() {
-                self.err(format!("{path}.base_amount"), Code::Required, "a document-level percent needs a base amount");
+                self.err(
+                    format!("{path}.base_amount"),
+                    Code::Required,
+                    "a document-level percent needs a base amount",
+                );
             }
         }
         if let Some(b) = ac.base_amount {
-            self.decimal(&format!("{path}.base_amount"), b, Decimal::ZERO, MAX_UNIT_PRICE * MAX_QUANTITY, MAX_INPUT_DECIMALS);
+            self.decimal(
+                &format!("{path}.base_amount"),
+                b,
+                Decimal::ZERO,
+                MAX_UNIT_PRICE * MAX_QUANTITY,
+                MAX_INPUT_DECIMALS,
+            );
             if ac.percent.is_none() {
-                self.err(format!("{path}.base_amount"), Code::NotAllowed, "a base amount goes with a percent");
+                self.err(
+                    format!("{path}.base_amount"),
+                    Code::NotAllowed,
+                    "a base amount goes with a percent",
+                );
             }
         }
         self.opt_text(&format!("{path}.reason"), ac.reason.as_deref(), 1_000);
         match ac.reason_code.as_deref() {
-            None if ac.reason.is_none() => {
-                self.err(format!("{path}.reason"), Code::Required, "give a reason or a reason code")
-            }
+            None if ac.reason.is_none() => self.err(
+                format!("{path}.reason"),
+                Code::Required,
+                "give a reason or a reason code",
+            ),
             Some(code) => {
                 let ok = match ac.kind {
                     ChargeKind::Allowance => codes::is_allowance_reason(code),
                     ChargeKind::Charge => codes::is_charge_reason(code),
                 };
                 if !ok {
-                    let list = if ac.kind == ChargeKind::Allowance { "UNCL 5189" } else { "UNCL 7161" };
-                    self.err(format!("{path}.reason_code"), Code::InvalidCode, format!("'{code}' is not a {list} code"));
+                    let list = if ac.kind == ChargeKind::Allowance {
+                        "UNCL 5189"
+                    } else {
+                        "UNCL 7161"
+                    };
+                    self.err(
+                        format!("{path}.reason_code"),
+                        Code::InvalidCode,
+                        format!("'{code}' is not a {list} code"),
+                    );
                 }
             }
             None => {}
@@ -388,7 +503,11 @@ impl V<'_> {
         if document_level {
             match ac.tax_category {
                 Some(cat) => self.tax(path, cat, ac.tax_rate, ac.exemption_reason.as_deref()),
-                None => self.err(format!("{path}.tax_category"), Code::Required, "a document-level allowance or charge needs a tax category"),
+                None => self.err(
+                    format!("{path}.tax_category"),
+                    Code::Required,
+                    "a document-level allowance or charge needs a tax category",
+                ),
             }
         } else {
             for (field, present) in [
@@ -397,7 +516,11 @@ impl V<'_> {
                 ("exemption_reason", ac.exemption_reason.is_some()),
             ] {
                 if present {
-                    self.err(format!("{path}.{field}"), Code::NotAllowed, "a line allowance or charge is taxed with its line");
+                    self.err(
+                        format!("{path}.{field}"),
+                        Code::NotAllowed,
+                        "a line allowance or charge is taxed with its line",
+                    );
                 }
             }
         }
@@ -417,9 +540,9 @@ fn scheme_id_problem(scheme: &str, id: &str) -> Option<String> {
     let digits = |n: usize| id.len() == n && id.bytes().all(|b| b.is_ascii_digit());
     match scheme {
         // Japanese corporate number (法人番号): check digit per 平成26年財務省令第70号 第2条.
-        "0188" if !regno::is_valid_corporate_number(id) => {
-            Some(format!("'{id}' is not a corporate number (13 digits with a valid check digit)"))
-        }
+        "0188" if !regno::is_valid_corporate_number(id) => Some(format!(
+            "'{id}' is not a corporate number (13 digits with a valid check digit)"
+        )),
         // GS1 GLN: 13 digits, mod-10 check digit (ibr-068, PEPPOL-COMMON-R040).
         "0088" => {
             if !digits(13) {
@@ -433,16 +556,20 @@ fn scheme_id_problem(scheme: &str, id: &str) -> Option<String> {
                 .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
                 .sum();
             let check = (10 - sum % 10) % 10;
-            (u32::from(b[12] - b'0') != check).then(|| format!("'{id}' has a wrong GLN check digit"))
+            (u32::from(b[12] - b'0') != check)
+                .then(|| format!("'{id}' has a wrong GLN check digit"))
         }
         // Belgian enterprise number: 10 digits, first 0 or 1, last two = 97 - (first eight mod 97) (ibr-113).
         "0208" => {
             if !digits(10) || !matches!(id.as_bytes()[0], b'0' | b'1') {
-                return Some(format!("'{id}' is not a Belgian enterprise number (10 digits, starting 0 or 1)"));
+                return Some(format!(
+                    "'{id}' is not a Belgian enterprise number (10 digits, starting 0 or 1)"
+                ));
             }
             let head: u64 = id[..8].parse().ok()?;
             let tail: u64 = id[8..].parse().ok()?;
-            (97 - head % 97 != tail).then(|| format!("'{id}' has a wrong Belgian enterprise number check"))
+            (97 - head % 97 != tail)
+                .then(|| format!("'{id}' has a wrong Belgian enterprise number check"))
         }
         _ => None,
     }
@@ -482,23 +609,53 @@ fn check_header(v: &mut V<'_>) {
     if let Some(due) = input.due_date {
         v.date("due_date", due);
         if due < input.issue_date {
-            v.err("due_date", Code::DueBeforeIssue, format!("{due} is before the issue date {}", input.issue_date));
+            v.err(
+                "due_date",
+                Code::DueBeforeIssue,
+                format!("{due} is before the issue date {}", input.issue_date),
+            );
         }
     }
     if !codes::is_currency(&input.currency) {
-        v.err("currency", Code::InvalidCurrency, format!("'{}' is not an ISO 4217 currency code", input.currency));
+        v.err(
+            "currency",
+            Code::InvalidCurrency,
+            format!("'{}' is not an ISO 4217 currency code", input.currency),
+        );
     }
     if let Some(tc) = &input.tax_currency {
         if !codes::is_currency(&tc.code) {
-            v.err("tax_currency.code", Code::InvalidCurrency, format!("'{}' is not an ISO 4217 currency code", tc.code));
+            v.err(
+                "tax_currency.code",
+                Code::InvalidCurrency,
+                format!("'{}' is not an ISO 4217 currency code", tc.code),
+            );
         } else if tc.code == input.currency {
-            v.err("tax_currency.code", Code::CurrencyMismatch, "the tax currency must differ from the document currency; leave it out instead");
+            v.err(
+                "tax_currency.code",
+                Code::CurrencyMismatch,
+                "the tax currency must differ from the document currency; leave it out instead",
+            );
         } else if v.format == Format::PintJp && tc.code != "JPY" {
-            v.err("tax_currency.code", Code::CurrencyMismatch, "PINT JP accounts tax in JPY only (aligned-ibr-jp-05)");
+            v.err(
+                "tax_currency.code",
+                Code::CurrencyMismatch,
+                "PINT JP accounts tax in JPY only (aligned-ibr-jp-05)",
+            );
         }
-        v.decimal("tax_currency.exchange_rate", tc.exchange_rate, Decimal::new(1, 10), Decimal::from(1_000_000_000), 10);
+        v.decimal(
+            "tax_currency.exchange_rate",
+            tc.exchange_rate,
+            Decimal::new(1, 10),
+            Decimal::from(1_000_000_000),
+            10,
+        );
         if tc.exchange_rate <= Decimal::ZERO {
-            v.err("tax_currency.exchange_rate", Code::OutOfRange, "the exchange rate must be positive");
+            v.err(
+                "tax_currency.exchange_rate",
+                Code::OutOfRange,
+                "the exchange rate must be positive",
+            );
         }
     }
     if let Some(p) = &input.period {
@@ -511,25 +668,53 @@ fn check_header(v: &mut V<'_>) {
     v.opt_text("note", input.note.as_deref(), MAX_NOTE);
     v.opt_text("buyer_reference", input.buyer_reference.as_deref(), MAX_ID);
     v.opt_text("order_reference", input.order_reference.as_deref(), MAX_ID);
-    v.opt_text("contract_reference", input.contract_reference.as_deref(), MAX_ID);
+    v.opt_text(
+        "contract_reference",
+        input.contract_reference.as_deref(),
+        MAX_ID,
+    );
     if let Some(pre) = &input.preceding_invoice {
         v.text("preceding_invoice.number", &pre.number, 64);
         if let Some(d) = pre.issue_date {
             v.date("preceding_invoice.issue_date", d);
             if d > input.issue_date {
-                v.err("preceding_invoice.issue_date", Code::OutOfRange, "the credited invoice cannot be issued after this document");
+                v.err(
+                    "preceding_invoice.issue_date",
+                    Code::OutOfRange,
+                    "the credited invoice cannot be issued after this document",
+                );
             }
         }
     } else if input.document_type == DocumentType::CreditNote {
-        v.err("preceding_invoice", Code::Required, "a credit note must reference the invoice it credits");
+        v.err(
+            "preceding_invoice",
+            Code::Required,
+            "a credit note must reference the invoice it credits",
+        );
     }
     if let Some(p) = input.prepaid_amount {
-        v.decimal("prepaid_amount", p, Decimal::ZERO, MAX_UNIT_PRICE * MAX_QUANTITY, MAX_INPUT_DECIMALS);
+        v.decimal(
+            "prepaid_amount",
+            p,
+            Decimal::ZERO,
+            MAX_UNIT_PRICE * MAX_QUANTITY,
+            MAX_INPUT_DECIMALS,
+        );
     }
-    if v.format == Format::PeppolBis3 && input.buyer_reference.is_none() && input.order_reference.is_none() {
-        v.err("buyer_reference", Code::Required, "Peppol BIS needs a buyer reference or an order reference (PEPPOL-EN16931-R003)");
+    if v.format == Format::PeppolBis3
+        && input.buyer_reference.is_none()
+        && input.order_reference.is_none()
+    {
+        v.err(
+            "buyer_reference",
+            Code::Required,
+            "Peppol BIS needs a buyer reference or an order reference (PEPPOL-EN16931-R003)",
+        );
     }
-    if v.format == Format::PintJp && input.period.is_none() && !input.lines.iter().all(|l| l.period.is_some()) {
+    if v.format == Format::PintJp
+        && input.period.is_none()
+        && !input.lines.iter().all(|l| l.period.is_some())
+    {
         v.err("period", Code::Required, "a Japanese qualified invoice states the transaction date: give the invoicing period (aligned-ibrp-052)");
     }
 }
@@ -548,7 +733,11 @@ fn check_seller(v: &mut V<'_>) {
     v.endpoint("seller.endpoint", s.endpoint.as_ref());
     if let Some(b) = &s.bank_account {
         v.text("seller.bank_account.account_id", &b.account_id, MAX_ID);
-        v.opt_text("seller.bank_account.account_name", b.account_name.as_deref(), MAX_NAME);
+        v.opt_text(
+            "seller.bank_account.account_name",
+            b.account_name.as_deref(),
+            MAX_NAME,
+        );
         v.opt_text("seller.bank_account.bank_id", b.bank_id.as_deref(), MAX_ID);
     }
     let japanese = v.format == Format::PintJp || s.address.country == "JP";
@@ -583,7 +772,11 @@ fn check_seller(v: &mut V<'_>) {
         }
     }
     if s.tax_id.is_none() && s.registrant_kind.is_some() {
-        v.err("seller.registrant_kind", Code::NotAllowed, "only meaningful with a Japanese registration number");
+        v.err(
+            "seller.registrant_kind",
+            Code::NotAllowed,
+            "only meaningful with a Japanese registration number",
+        );
     }
 }
 
@@ -595,8 +788,15 @@ fn check_buyer(v: &mut V<'_>) {
     v.opt_text("buyer.customer_id", b.customer_id.as_deref(), MAX_ID);
     if let Some(t) = b.tax_id.as_deref() {
         v.text("buyer.tax_id", t, 30);
-        if b.address.country == "JP" && t.starts_with('T') && regno::check_registration_number(t, RegistrantKind::Other).is_err() {
-            v.err("buyer.tax_id", Code::InvalidRegistrationNumber, format!("'{t}' is not 'T' followed by 13 digits"));
+        if b.address.country == "JP"
+            && t.starts_with('T')
+            && regno::check_registration_number(t, RegistrantKind::Other).is_err()
+        {
+            v.err(
+                "buyer.tax_id",
+                Code::InvalidRegistrationNumber,
+                format!("'{t}' is not 'T' followed by 13 digits"),
+            );
         }
     }
     if let Some(id) = &b.legal_id {
@@ -614,7 +814,11 @@ fn check_lines(v: &mut V<'_>) {
         v.err("lines", Code::NoLines, "an invoice needs at least one line");
     }
     if lines.len() > MAX_LINES {
-        v.err("lines", Code::TooManyLines, format!("{} lines; at most {MAX_LINES}", lines.len()));
+        v.err(
+            "lines",
+            Code::TooManyLines,
+            format!("{} lines; at most {MAX_LINES}", lines.len()),
+        );
     }
     let mut ids = HashSet::new();
     for (i, line) in lines.iter().enumerate() {
@@ -624,21 +828,65 @@ fn check_lines(v: &mut V<'_>) {
             v.text(&format!("{p}.id"), given, 50);
         }
         if !ids.insert(id.clone()) {
-            v.err(format!("{p}.id"), Code::Duplicate, format!("line id '{id}' is used twice"));
+            v.err(
+                format!("{p}.id"),
+                Code::Duplicate,
+                format!("line id '{id}' is used twice"),
+            );
         }
         v.text(&format!("{p}.name"), &line.name, MAX_ITEM_NAME);
-        v.opt_text(&format!("{p}.description"), line.description.as_deref(), MAX_NOTE);
-        v.opt_text(&format!("{p}.seller_item_id"), line.seller_item_id.as_deref(), MAX_ID);
-        v.opt_text(&format!("{p}.order_line_reference"), line.order_line_reference.as_deref(), MAX_ID);
+        v.opt_text(
+            &format!("{p}.description"),
+            line.description.as_deref(),
+            MAX_NOTE,
+        );
+        v.opt_text(
+            &format!("{p}.seller_item_id"),
+            line.seller_item_id.as_deref(),
+            MAX_ID,
+        );
+        v.opt_text(
+            &format!("{p}.order_line_reference"),
+            line.order_line_reference.as_deref(),
+            MAX_ID,
+        );
         v.opt_text(&format!("{p}.note"), line.note.as_deref(), 1_000);
-        v.decimal(&format!("{p}.quantity"), line.quantity, -MAX_QUANTITY, MAX_QUANTITY, MAX_INPUT_DECIMALS);
-        v.decimal(&format!("{p}.unit_price"), line.unit_price, Decimal::ZERO, MAX_UNIT_PRICE, MAX_INPUT_DECIMALS);
+        v.decimal(
+            &format!("{p}.quantity"),
+            line.quantity,
+            -MAX_QUANTITY,
+            MAX_QUANTITY,
+            MAX_INPUT_DECIMALS,
+        );
+        v.decimal(
+            &format!("{p}.unit_price"),
+            line.unit_price,
+            Decimal::ZERO,
+            MAX_UNIT_PRICE,
+            MAX_INPUT_DECIMALS,
+        );
         if !codes::is_unit(&line.unit_code) {
-            v.err(format!("{p}.unit_code"), Code::InvalidCode, format!("'{}' is not a UN/ECE Recommendation 20 unit code (e.g. C62, H87, HUR)", line.unit_code));
+            v.err(
+                format!("{p}.unit_code"),
+                Code::InvalidCode,
+                format!(
+                    "'{}' is not a UN/ECE Recommendation 20 unit code (e.g. C62, H87, HUR)",
+                    line.unit_code
+                ),
+            );
         }
-        v.tax(&p, line.tax_category, line.tax_rate, line.exemption_reason.as_deref());
+        v.tax(
+            &p,
+            line.tax_category,
+            line.tax_rate,
+            line.exemption_reason.as_deref(),
+        );
         if line.allowances_charges.len() > 100 {
-            v.err(format!("{p}.allowances_charges"), Code::TooManyLines, "at most 100 allowances and charges per line");
+            v.err(
+                format!("{p}.allowances_charges"),
+                Code::TooManyLines,
+                "at most 100 allowances and charges per line",
+            );
         }
         for (j, ac) in line.allowances_charges.iter().enumerate() {
             v.allowance_charge(&format!("{p}.allowances_charges[{j}]"), ac, false);
@@ -648,16 +896,26 @@ fn check_lines(v: &mut V<'_>) {
             v.period(&pp, lp);
             if let Some(ip) = &v.input.period {
                 let outside = |d: Option<NaiveDate>| {
-                    d.is_some_and(|d| ip.start.is_some_and(|s| d < s) || ip.end.is_some_and(|e| d > e))
+                    d.is_some_and(|d| {
+                        ip.start.is_some_and(|s| d < s) || ip.end.is_some_and(|e| d > e)
+                    })
                 };
                 if outside(lp.start) || outside(lp.end) {
-                    v.err(pp, Code::OutsidePeriod, "a line period must lie within the invoicing period (ibr-085/086)");
+                    v.err(
+                        pp,
+                        Code::OutsidePeriod,
+                        "a line period must lie within the invoicing period (ibr-085/086)",
+                    );
                 }
             }
         }
     }
     if v.input.allowances_charges.len() > 1_000 {
-        v.err("allowances_charges", Code::TooManyLines, "at most 1000 document-level allowances and charges");
+        v.err(
+            "allowances_charges",
+            Code::TooManyLines,
+            "at most 1000 document-level allowances and charges",
+        );
     }
 }
 
@@ -670,11 +928,30 @@ fn check_tax_groups(v: &mut V<'_>) {
         .lines
         .iter()
         .enumerate()
-        .map(|(i, l)| (format!("lines[{i}]"), l.tax_category, l.tax_rate, l.exemption_reason.as_deref()))
-        .chain(input.allowances_charges.iter().enumerate().filter_map(|(j, ac)| {
-            ac.tax_category
-                .map(|c| (format!("allowances_charges[{j}]"), c, ac.tax_rate, ac.exemption_reason.as_deref()))
-        }));
+        .map(|(i, l)| {
+            (
+                format!("lines[{i}]"),
+                l.tax_category,
+                l.tax_rate,
+                l.exemption_reason.as_deref(),
+            )
+        })
+        .chain(
+            input
+                .allowances_charges
+                .iter()
+                .enumerate()
+                .filter_map(|(j, ac)| {
+                    ac.tax_category.map(|c| {
+                        (
+                            format!("allowances_charges[{j}]"),
+                            c,
+                            ac.tax_rate,
+                            ac.exemption_reason.as_deref(),
+                        )
+                    })
+                }),
+        );
     let mut categories = HashSet::new();
     for (path, cat, rate, reason) in items {
         categories.insert(cat);
@@ -698,10 +975,18 @@ fn check_tax_groups(v: &mut V<'_>) {
             v.err("lines", Code::MixedNotSubjectToTax, "EN 16931 does not allow 'not subject to tax' (O) items beside taxed ones (BR-O-11..14)");
         }
         if input.seller.tax_id.is_some() {
-            v.err("seller.tax_id", Code::NotAllowed, "an invoice not subject to VAT carries no seller VAT identifier (BR-O-02)");
+            v.err(
+                "seller.tax_id",
+                Code::NotAllowed,
+                "an invoice not subject to VAT carries no seller VAT identifier (BR-O-02)",
+            );
         }
         if input.buyer.tax_id.is_some() {
-            v.err("buyer.tax_id", Code::NotAllowed, "an invoice not subject to VAT carries no buyer VAT identifier (BR-O-02)");
+            v.err(
+                "buyer.tax_id",
+                Code::NotAllowed,
+                "an invoice not subject to VAT carries no buyer VAT identifier (BR-O-02)",
+            );
         }
     }
 }
@@ -719,19 +1004,31 @@ fn check_totals(v: &mut V<'_>) {
             return;
         }
         Err(CalcError::MissingAmount(path)) => {
-            v.err(path, Code::AmountOrPercent, "give an amount, or a percent with a base");
+            v.err(
+                path,
+                Code::AmountOrPercent,
+                "give an amount, or a percent with a base",
+            );
             return;
         }
     };
     if totals.payable < Decimal::ZERO || totals.tax_exclusive < Decimal::ZERO {
         let what = match input.document_type {
-            DocumentType::Invoice => "an invoice cannot total less than zero; issue a credit note instead",
-            DocumentType::CreditNote => "a credit note cannot total less than zero; issue an invoice instead",
+            DocumentType::Invoice => {
+                "an invoice cannot total less than zero; issue a credit note instead"
+            }
+            DocumentType::CreditNote => {
+                "a credit note cannot total less than zero; issue an invoice instead"
+            }
         };
         v.err("lines", Code::NegativeTotal, what);
     }
     if totals.payable > Decimal::ZERO && input.due_date.is_none() && input.payment_terms.is_none() {
-        v.err("due_date", Code::Required, "an amount is due: give a due date or payment terms (BR-CO-25)");
+        v.err(
+            "due_date",
+            Code::Required,
+            "an amount is due: give a due date or payment terms (BR-CO-25)",
+        );
     }
     // PEPPOL-EN16931-R120 allows 0.02 between the line net and quantity x price; in a currency without
     // decimals a fractional product breaks it.

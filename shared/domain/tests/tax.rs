@@ -74,8 +74,18 @@ fn the_rounding_mode_is_the_sellers_choice() {
     assert_eq!(tax(RoundingMode::Ceiling), d("32"));
     let l = || line("1", "104", TaxCategory::S, Some("10"));
     let inv = invoice("JPY", vec![l(), l(), l()]);
-    assert_eq!(compute_with(&inv, 0, RoundingMode::HalfUp).expect("computes").tax_total, d("31"));
-    assert_eq!(compute_with(&inv, 0, RoundingMode::Ceiling).expect("computes").tax_total, d("32"));
+    assert_eq!(
+        compute_with(&inv, 0, RoundingMode::HalfUp)
+            .expect("computes")
+            .tax_total,
+        d("31")
+    );
+    assert_eq!(
+        compute_with(&inv, 0, RoundingMode::Ceiling)
+            .expect("computes")
+            .tax_total,
+        d("32")
+    );
 }
 
 #[test]
@@ -142,7 +152,10 @@ fn allowances_and_charges_enter_the_right_group() {
         tax_rate: None,
         exemption_reason: None,
     });
-    let mut inv = invoice("JPY", vec![l1, line("1", "500", TaxCategory::AA, Some("8"))]);
+    let mut inv = invoice(
+        "JPY",
+        vec![l1, line("1", "500", TaxCategory::AA, Some("8"))],
+    );
     inv.allowances_charges.push(AllowanceCharge {
         kind: ChargeKind::Charge,
         amount: Some(d("800")),
@@ -198,7 +211,10 @@ fn tax_currency_is_converted_per_rate() {
     assert_eq!(t.breakdown[1].tax, d("8.04")); // 8.044 floored
     assert_eq!(t.breakdown[0].tax_in_tax_currency, Some(d("15137")));
     assert_eq!(t.breakdown[1].tax_in_tax_currency, Some(d("1217"))); // 1217.0148
-    assert_eq!(t.tax_total_in_tax_currency, Some(("JPY".into(), d("16354"))));
+    assert_eq!(
+        t.tax_total_in_tax_currency,
+        Some(("JPY".into(), d("16354")))
+    );
 }
 
 fn arb_line() -> impl Strategy<Value = Line> {
@@ -209,7 +225,14 @@ fn arb_line() -> impl Strategy<Value = Line> {
         Just((TaxCategory::G, Some("0"))),
         Just((TaxCategory::O, None)),
     ];
-    (-1_000i64..1_000_000, 0u32..4, 0i64..100_000_000, 0u32..4, cats, prop::option::of(0i64..5_000))
+    (
+        -1_000i64..1_000_000,
+        0u32..4,
+        0i64..100_000_000,
+        0u32..4,
+        cats,
+        prop::option::of(0i64..5_000),
+    )
         .prop_map(|(q, qs, p, ps, (cat, rate), allowance)| {
             let mut l = line("0", "0", cat, rate);
             l.quantity = Decimal::new(q, qs);

@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""Write the invoice fixtures in tests/fixtures/ (committed; rerun after changing this file).
+
+valid/*.json      inputs that must validate, render and pass the official rules with zero fatal findings.
+invalid/*.json    inputs that must be refused; invalid/*.expected.json lists the (path, code) pairs.
+
+Identifiers are made up but well formed: corporate numbers carry a correct check digit
+(平成26年財務省令第70号 第2条), the Belgian enterprise number and GLNs their check digits.
+"""
+import copy, json, os, pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+def corp(base12: str) -> str:
+    s = sum(int(d) * (1 if i % 2 == 0 else 2) for i, d in enumerate(reversed(base12)))
+    return f"{9 - s % 9}{base12}"
+
+
+def gln(base12: str) -> str:
+    s = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(base12)))
+    return base12 + str((10 - s % 10) % 10)
+
+
+SELLER_CORP = corp("010401023456")
+BUYER_CORP = corp("020001077777")
+BUYER2_CORP = corp("120001088888")
+
+JP_SELLER = {
+    "name": "株式会社青空商事",
+    "address": {"street": "千代田一丁目1番1号", "additional_street": "青空ビル5階", "city": "千代田区",
+                "postal_code": "100-0001", "subdivision": "東京都", "country": "JP"},
+    "tax_id": "T" + SELLER_CORP,
+    "registrant_kind": "corporation",
+    "legal_id": {"id": SELLER_CORP, "scheme": "0188"},
+    "endpoint": {"id": SELLER_CORP, "scheme": "0188"},
+    "contact": {"name": "経理部 山田 花子", "phone": "03-1234-5678", "email": "billing@aozora.example.jp"},
+    "bank_account": {"account_id": "普通 1234567", "account_name": "カ)アオゾラシヨウジ", "bank_id": "0001-100"},
+}
+JP_BUYER = {
+    "name": "有限会社みどり食品",
+    "address": {"street": "梅田三丁目2番2号", "city": "大阪市北区", "postal_code": "530-0001",
+                "subdivision": "大阪府", "country": "JP"},
+    "customer_id": "CUST-0042",
+    "endpoint": {"id": BUYER_CORP, "scheme": "0188"},
+    "contact": {"name": "購買課 佐藤", "email": "ap@midori.example.jp"},
+}
+JP_BASE = {
+    "number": "AOZ-2026-000101",
+    "issue_date": "2026-11-05",
+    "due_date": "2026-11-30",
+    "currency": "JPY",
+    "period": {"start": "2026-10-01", "end": "2026-10-31"},
+    "payment_terms": "月末締め翌月末払い / Payment by the end of the following month",
+    "seller": JP_SELLER,
+    "buyer": JP_BUYER,
+    "lines": [],
+}
+
+BE_SELLER = {
+    "name": "Brussels Widgets SA",
+    "address": {"street": "Rue de la Loi 16", "city": "Bruxelles", "postal_code": "1000", "country": "BE"},
+    "tax_id": "BE0123456749",
+    "legal_id": {"id": "0123456749", "scheme": "0208"},
+    "endpoint": {"id": "0123456749", "scheme": "0208"},
+    "contact": {"name": "Accounts receivable", "email": "ar@widgets.example.be"},
+    "bank_account": {"account_id": "BE68539007547034", "account_name": "Brussels Widgets SA", "bank_id": "GEBABEBB"},
+}
+DE_BUYER = {
+    "name": "Kölner Handel GmbH",
+    "address": {"street": "Domkloster 4", "city": "Köln", "postal_code": "50667", "country": "DE"},
+    "tax_id": "DE123456789",
+    "endpoint": {"id": gln("400000112345"), "scheme": "0088"},
+}
+EU_BASE = {
+    "format": "peppol_bis3",
+    "number": "BW-2026-0042",
+    "issue_date": "2026-11-05",
+    "due_date": "2026-12-05",
+    "currency": "EUR",
+    "buyer_reference": "PO-DE-7781",
+    "seller": BE_SELLER,
+    "buyer": DE_BUYER,
+    "lines": [],
+}
+
+
+def line(name, qty, price, cat="S", rate="10", unit="H87", **kw):
+    l = {"name": name, "quantity": qty, "unit_code": unit, "unit_price": price, "tax_category": cat}
+    if rate is not None:
+        l["tax_rate"] = rate
+    l.update(kw)
+    return l
+
+
+def jp(**kw):
+    d = copy.deepcopy(JP_BASE)
+    d.update(kw)
+    return d
+
+
+def eu(**kw):
+    d = copy.deepcopy(EU_BASE)
+    d.update(kw)
+    return d
+
+
+TEN_LINES = [
+    line("コピー用紙 A4 500枚", "10", "480"),
+    line("ボールペン 黒 10本入", "5", "650"),
+    line("ホッチキス針 No.10", "20", "98"),
+    line("クリアファイル A4 100枚", "3", "1280"),
+    line("付箋 75x75mm", "12", "210"),
+    line("ミネラルウォーター 2L x 6本", "4", "698", cat="AA", rate="8", unit="C62",
+         description="軽減税率対象 (飲料)"),
+    line("コーヒー豆 500g", "2", "1650", cat="AA", rate="8", unit="C62"),
+    line("保守サービス 10月分", "1", "15000", unit="C62", seller_item_id="SVC-MAINT"),
+    line("作業費 (時間)", "3.5", "4200", unit="HUR"),
+    line("配送料", "1", "800", unit="C62"),
+]
+
+valid = {
+    "jp-standard-10-lines": jp(lines=TEN_LINES, note="いつもお引き立ていただきありがとうございます。"),
+    "jp-three-lines-105-yen-floor": jp(number="AOZ-2026-000102", lines=[line("検品手数料", "1", "105", unit="C62")] * 3),
+    "jp-mixed-standard-reduced": jp(number="AOZ-2026-000103", lines=[
+        line("お弁当 幕の内", "30", "864", cat="AA", rate="8", unit="C62"),
+        line("緑茶 500ml", "30", "140", cat="AA", rate="8", unit="C62"),
+        line("会議室使用料", "1", "22000", unit="C62"),
+        line("割り箸・紙皿セット", "30", "55", unit="C62"),
+    ]),
+    "jp-exempt-and-export": jp(number="AOZ-2026-000104", lines=[
+        line("土地賃貸料 10月分", "1", "300000", cat="E", rate="0", unit="C62",
+             exemption_reason="非課税 (土地の貸付け, 消費税法別表第二第一号)"),
+        line("輸出用 部品一式", "200", "1250", cat="G", rate="0",
+             exemption_reason="輸出免税 (消費税法第7条)"),
+        line("梱包作業", "1", "18000", unit="C62"),
+    ]),
+    "jp-not-subject-to-tax": jp(number="AOZ-2026-000105", lines=[
+        line("コンサルティング", "8", "12500", unit="HUR"),
+        line("立替金 (交通費実費)", "1", "4380", cat="O", rate=None, unit="C62",
+             exemption_reason="不課税 (立替金)"),
+    ]),
+    "jp-line-allowances-charges": jp(number="AOZ-2026-000106", lines=[
+        line("業務用プリンター", "2", "128000", unit="C62", allowances_charges=[
+            {"kind": "allowance", "percent": "5", "reason": "数量割引", "reason_code": "95"}]),
+        line("トナーカートリッジ", "6", "8800", unit="C62", allowances_charges=[
+            {"kind": "allowance", "amount": "1000", "reason": "キャンペーン値引き"},
+            {"kind": "charge", "amount": "1500", "reason": "特急手配料", "reason_code": "FC"}]),
+        line("紅茶ティーバッグ 100袋", "5", "1180", cat="AA", rate="8", unit="C62", allowances_charges=[
+            {"kind": "allowance", "amount": "200", "reason": "端数値引き"}]),
+    ]),
+    "jp-document-allowances-charges": jp(number="AOZ-2026-000107", lines=TEN_LINES[:7], allowances_charges=[
+        {"kind": "allowance", "amount": "500", "reason": "年間契約割引", "reason_code": "95",
+         "tax_category": "S", "tax_rate": "10"},
+        {"kind": "allowance", "percent": "2", "base_amount": "6092", "reason": "食品 早期支払割引",
+         "tax_category": "AA", "tax_rate": "8"},
+        {"kind": "charge", "amount": "1200", "reason": "配送料 (離島)", "tax_category": "S", "tax_rate": "10"},
+    ]),
+    "jp-usd-with-jpy-tax-currency": jp(number="AOZ-2026-000108", currency="USD",
+        tax_currency={"code": "JPY", "exchange_rate": "151.37"}, lines=[
+            line("Software licence (annual)", "3", "1200.00", unit="C62"),
+            line("Japanese snack assortment", "10", "24.95", cat="AA", rate="8", unit="C62"),
+            line("Onboarding workshop", "6", "180.50", unit="HUR"),
+        ], note="Amounts in USD; consumption tax also stated in JPY at TTM 151.37 JPY/USD."),
+    "jp-500-lines": jp(number="AOZ-2026-000109", lines=[
+        line(f"部品 {i:04d} ({'軽減' if i % 7 == 0 else '標準'})", str(1 + i % 13), str(37 + (i * 31) % 4000),
+             cat="AA" if i % 7 == 0 else "S", rate="8" if i % 7 == 0 else "10", seller_item_id=f"P-{i:05d}")
+        for i in range(1, 501)]),
+    "jp-credit-note": jp(number="AOZ-CN-2026-0007", document_type="credit_note",
+        preceding_invoice={"number": "AOZ-2026-000101", "issue_date": "2026-11-05"},
+        due_date="2026-11-30", note="返品による減額 / Credit for returned goods", lines=[
+            line("コピー用紙 A4 500枚 (返品)", "2", "480"),
+            line("コーヒー豆 500g (破損)", "1", "1650", cat="AA", rate="8", unit="C62"),
+        ]),
+    "jp-long-names-and-addresses": jp(number="AOZ-2026-000110", seller=dict(JP_SELLER,
+        name="一般財団法人" + "東日本地域産業振興技術開発支援機構" * 10 + "事業本部",
+        trading_name="ひがしにほん産業振興機構" * 8,
+        address={"street": "大字" + "上下左右前後東西南北" * 12 + "一丁目二番三号",
+                 "additional_street": "国際産業振興センタービルディング本館" * 6 + "二十五階",
+                 "city": "北海道上川郡東神楽町", "postal_code": "071-1500", "subdivision": "北海道", "country": "JP"}),
+        lines=[line("長期技術支援業務委託費 (" + "調査・分析・報告書作成・" * 15 + "を含む)", "1", "2750000", unit="C62",
+                    description="業務内容詳細: " + "現地調査、関係者ヒアリング、データ分析、中間報告、最終報告。" * 20)]),
+    "jp-zero-priced-line": jp(number="AOZ-2026-000111", lines=[
+        line("新製品サンプル (無償提供)", "3", "0", unit="C62", note="無償 / free of charge"),
+        line("標準品", "10", "1980", unit="C62"),
+    ]),
+    "jp-very-large-totals": jp(number="AOZ-2026-000112", lines=[
+        line("大型プラント設備一式", "1000", "999999999999", unit="C62"),
+        line("設備据付工事", "1", "850000000000", unit="C62"),
+    ]),
+    "jp-unicode-and-markup": jp(number="AOZ-2026-000113", note="<重要> \"請求書\" & 'ご確認' 🙏 — A&B <b>not bold</b>",
+        buyer=dict(JP_BUYER, name="株式会社 <Ampersand & \"Quote\"> 'Apostrophe' 🍣"),
+        lines=[line("寿司セット 🍣 <特上> & \"わさび\"抜き", "4", "3240", cat="AA", rate="8", unit="C62",
+                    description="Emoji 🎉, math ∑∞, kana ｶﾀｶﾅ, CJK ext 𠮷野家, tab\tand newline\ninside"),
+               line("Service <script>alert('x')</script> & co", "1", "5000", unit="C62")]),
+    "jp-sole-proprietor": jp(number="YMD-2026-0031", seller=dict(JP_SELLER,
+        name="山田 太郎 (山田デザイン事務所)", registrant_kind="other",
+        # An individual's number: 13 digits assigned by the NTA, no corporate check digit.
+        tax_id="T8123456789012", legal_id=None, bank_account={"account_id": "普通 7654321", "account_name": "ヤマダ タロウ"}),
+        lines=[line("ロゴデザイン制作", "1", "165000", unit="C62"), line("名刺デザイン", "2", "22000", unit="C62")]),
+    "jp-half-up-rounding": jp(number="AOZ-2026-000114", seller=dict(JP_SELLER, tax_rounding="half_up"),
+        lines=[line("検品手数料", "1", "105", unit="C62")] * 3),
+    "jp-ceiling-rounding": jp(number="AOZ-2026-000115", seller=dict(JP_SELLER, tax_rounding="ceiling"),
+        lines=[line("部材", "7", "131", unit="C62"), line("飲料", "3", "151", cat="AA", rate="8", unit="C62")]),
+    "jp-prepaid-amount": jp(number="AOZ-2026-000116", prepaid_amount="50000", lines=[
+        line("イベント運営一式", "1", "380000", unit="C62")], payment_terms="前受金 50,000円を差し引いた残額をお支払いください。"),
+    "jp-line-periods-only": jp(number="AOZ-2026-000117", period=None, lines=[
+        line("クラウド利用料 9月", "1", "48000", unit="C62", period={"start": "2026-09-01", "end": "2026-09-30"}),
+        line("クラウド利用料 10月", "1", "52000", unit="C62", period={"start": "2026-10-01", "end": "2026-10-31"}),
+    ]),
+    "jp-negative-correction-line": jp(number="AOZ-2026-000118", lines=[
+        line("定期配送 11月", "20", "1500", unit="C62"),
+        line("10月分 過請求の訂正", "-2", "1500", unit="C62", note="前回請求の数量誤り"),
+    ]),
+    "jp-seller-in-peppol-format": jp(number="AOZ-2026-000119", format="peppol_bis3", buyer_reference="CUST-0042",
+        lines=[line("Green tea", "10", "1200", rate="8", unit="C62"), line("Teapot", "2", "5500", unit="C62")]),
+    "jp-order-contract-delivery": jp(number="AOZ-2026-000120", order_reference="PO-2026-5531",
+        contract_reference="基本契約 2024-07", buyer_reference="購買部 第二課", delivery_date="2026-10-28",
+        lines=[line("制御盤", "2", "485000", unit="C62", order_line_reference="10"),
+               line("配線工事", "16", "7500", unit="HUR", order_line_reference="20")]),
+    "eu-peppol-eur-standard": eu(lines=[
+        line("Widget, steel", "120", "4.35", rate="21"),
+        line("Widget, brass", "40", "7.10", rate="21"),
+        line("Technical manual (book)", "2", "39.90", rate="6", unit="C62"),
+        line("Installation", "2.5", "85", rate="21", unit="HUR"),
+    ], payment_terms="30 days net"),
+    "eu-peppol-credit-note": eu(number="BW-CN-2026-0005", document_type="credit_note",
+        preceding_invoice={"number": "BW-2026-0042", "issue_date": "2026-11-05"},
+        lines=[line("Widget, steel (returned)", "20", "4.35", rate="21")]),
+    "eu-peppol-exempt-zero-rated": eu(number="BW-2026-0043", lines=[
+        line("Widget export kit", "10", "99", cat="Z", rate="0"),
+        line("Financial service fee", "1", "250", cat="E", rate="0", unit="C62",
+             exemption_reason="Exempt based on article 135(1)(d) of Council Directive 2006/112/EC"),
+        line("Handling", "1", "45", rate="21", unit="C62"),
+    ]),
+    "eu-peppol-allowances": eu(number="BW-2026-0044", lines=[
+        line("Widget, steel", "1000", "4.35", rate="21", allowances_charges=[
+            {"kind": "allowance", "percent": "12.5", "reason": "Volume discount", "reason_code": "95"}]),
+        line("Pallet", "4", "12", rate="21", unit="C62", allowances_charges=[
+            {"kind": "charge", "amount": "8.50", "reason": "Pallet wrapping", "reason_code": "ABL"}]),
+    ], allowances_charges=[
+        {"kind": "allowance", "percent": "2", "base_amount": "3853.50", "reason": "Early payment",
+         "tax_category": "S", "tax_rate": "21"},
+        {"kind": "charge", "amount": "35", "reason": "Freight", "reason_code": "FC", "tax_category": "S", "tax_rate": "21"},
+    ]),
+    "eu-peppol-kwd-three-decimal": eu(number="BW-2026-0045", currency="KWD", lines=[
+        line("Consulting day", "3", "412.125", rate="21", unit="DAY"),
+        line("Travel package", "1", "96.3335", rate="21", unit="C62"),
+    ]),
+    "eu-peppol-usd-with-eur-tax-currency": eu(number="BW-2026-0046", currency="USD",
+        tax_currency={"code": "EUR", "exchange_rate": "0.9234"}, lines=[
+            line("Widget, steel", "500", "4.89", rate="21"),
+            line("Service plan", "12", "49.99", rate="21", unit="MON"),
+        ]),
+}
+
+# Invalid inputs: (fixture, [(path, code)]). Each starts from a valid invoice and breaks it.
+def broken(base, mutate):
+    d = copy.deepcopy(base)
+    mutate(d)
+    return d
+
+
+def setp(d, path, value):
+    keys = path.split(".")
+    for k in keys[:-1]:
+        d = d[int(k)] if k.isdigit() else d[k]
+    last = keys[-1]
+    if value is DEL:
+        del d[last]
+    elif last.isdigit():
+        d[int(last)] = value
+    else:
+        d[last] = value
+
+
+DEL = object()
+SIMPLE_JP = jp(lines=[line("コピー用紙", "10", "480")])
+SIMPLE_EU = eu(lines=[line("Widget", "10", "4.35", rate="21")])
+
+invalid = {
+    "registration-check-digit": (broken(SIMPLE_JP, lambda d: setp(d, "seller.tax_id", "T" + str((int(SELLER_CORP[0]) % 9) + 1) + SELLER_CORP[1:])),
+                                 [("seller.tax_id", "registration_check_digit")]),
+    "registration-format": (broken(SIMPLE_JP, lambda d: setp(d, "seller.tax_id", "T12345")),
+                            [("seller.tax_id", "invalid_registration_number")]),
+    "registrant-kind-missing": (broken(SIMPLE_JP, lambda d: setp(d, "seller.registrant_kind", DEL)),
+                                [("seller.registrant_kind", "required")]),
+    "pint-jp-without-registration": (broken(SIMPLE_JP, lambda d: (setp(d, "seller.tax_id", DEL), setp(d, "seller.registrant_kind", DEL))),
+                                     [("seller.tax_id", "required")]),
+    "due-before-issue": (broken(SIMPLE_JP, lambda d: setp(d, "due_date", "2026-11-01")),
+                         [("due_date", "due_before_issue")]),
+    "no-lines": (broken(SIMPLE_JP, lambda d: setp(d, "lines", [])), [("lines", "no_lines")]),
+    "xml-forbidden-character": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.name", "紙\u0001")),
+                                [("lines[0].name", "invalid_character")]),
+    "unit-code-unknown": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.unit_code", "PCS")),
+                          [("lines[0].unit_code", "invalid_code")]),
+    "reduced-category-in-peppol": (broken(SIMPLE_EU, lambda d: (setp(d, "lines.0.tax_category", "AA"), setp(d, "lines.0.tax_rate", "6"))),
+                                   [("lines[0].tax_category", "tax_category_not_allowed")]),
+    "zero-rated-z-in-pint-jp": (broken(SIMPLE_JP, lambda d: (setp(d, "lines.0.tax_category", "Z"), setp(d, "lines.0.tax_rate", "0"), setp(d, "lines.0.exemption_reason", "zero"))),
+                                [("lines[0].tax_category", "tax_category_not_allowed"), ("lines[0].exemption_reason", "not_allowed")]),
+    "japanese-standard-rate-wrong": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.tax_rate", "8")),
+                                     [("lines[0].tax_rate", "tax_rate_not_allowed")]),
+    "buyer-endpoint-missing": (broken(SIMPLE_JP, lambda d: setp(d, "buyer.endpoint", DEL)),
+                               [("buyer.endpoint", "required")]),
+    "seller-name-too-long": (broken(SIMPLE_JP, lambda d: setp(d, "seller.name", "長" * 301)),
+                             [("seller.name", "too_long")]),
+    "negative-total": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.quantity", "-10")),
+                       [("lines", "negative_total")]),
+    "currency-unknown": (broken(SIMPLE_JP, lambda d: setp(d, "currency", "YEN")),
+                         [("currency", "invalid_currency")]),
+    "tax-currency-not-jpy-in-pint-jp": (broken(SIMPLE_JP, lambda d: (setp(d, "currency", "USD"), setp(d, "tax_currency", {"code": "EUR", "exchange_rate": "0.92"}))),
+                                        [("tax_currency.code", "currency_mismatch")]),
+    "tax-currency-same-as-document": (broken(SIMPLE_EU, lambda d: setp(d, "tax_currency", {"code": "EUR", "exchange_rate": "1"})),
+                                      [("tax_currency.code", "currency_mismatch")]),
+    "credit-note-without-invoice": (broken(SIMPLE_JP, lambda d: setp(d, "document_type", "credit_note")),
+                                    [("preceding_invoice", "required")]),
+    "exemption-reason-missing": (broken(SIMPLE_JP, lambda d: (setp(d, "lines.0.tax_category", "E"), setp(d, "lines.0.tax_rate", "0"))),
+                                 [("lines[0].exemption_reason", "required")]),
+    "quantity-out-of-range": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.quantity", "1000000001")),
+                              [("lines[0].quantity", "out_of_range")]),
+    "price-negative-and-too-precise": (broken(SIMPLE_JP, lambda d: setp(d, "lines.0.unit_price", "-1.1234567")),
+                                       [("lines[0].unit_price", "out_of_range"), ("lines[0].unit_price", "too_many_decimals")]),
+    "peppol-without-buyer-reference": (broken(SIMPLE_EU, lambda d: setp(d, "buyer_reference", DEL)),
+                                       [("buyer_reference", "required")]),
+    "endpoint-corporate-number-check": (broken(SIMPLE_JP, lambda d: setp(d, "buyer.endpoint.id", "1234567890123")),
+                                        [("buyer.endpoint.id", "invalid_endpoint_id")]),
+    "many-problems-at-once": (broken(SIMPLE_JP, lambda d: (
+        setp(d, "due_date", "2026-10-01"), setp(d, "currency", "JPX"), setp(d, "buyer.address.country", "JA"),
+        setp(d, "buyer.name", "  "), setp(d, "lines.0.unit_code", "XYZ1"), setp(d, "seller.contact.email", "not-an-email"),
+        d["lines"].append(line("追加", "1", "100", rate=None)))),
+        [("due_date", "due_before_issue"), ("currency", "invalid_currency"), ("buyer.address.country", "invalid_code"),
+         ("buyer.name", "required"), ("lines[0].unit_code", "invalid_code"), ("seller.contact.email", "invalid_format"),
+         ("lines[1].tax_rate", "required")]),
+}
+# Parse-level failures: raw bodies, one error each.
+raw_invalid = {
+    "unknown-field": ('{"issue_date": "2026-11-05", "currency": "JPY", "qty": 1}', [("qty", "unknown_field")]),
+    "not-json": ('{"issue_date": "2026-11-05",', [("", "invalid_json")]),
+    "date-not-iso": (json.dumps(broken(SIMPLE_JP, lambda d: setp(d, "issue_date", "2026/11/05")), ensure_ascii=False),
+                     [("issue_date", "invalid_value")]),
+    "missing-seller": (json.dumps(broken(SIMPLE_JP, lambda d: setp(d, "seller", DEL)), ensure_ascii=False),
+                       [("seller", "required")]),
+}
+
+
+def clean(o):
+    if isinstance(o, dict):
+        return {k: clean(v) for k, v in o.items() if v is not None}
+    if isinstance(o, list):
+        return [clean(v) for v in o]
+    return o
+
+
+def main():
+    for sub in ("valid", "invalid"):
+        d = ROOT / sub
+        d.mkdir(parents=True, exist_ok=True)
+        for f in d.glob("*.json"):
+            f.unlink()
+    for name, inv in valid.items():
+        (ROOT / "valid" / f"{name}.json").write_text(json.dumps(clean(inv), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for name, (inv, expected) in invalid.items():
+        (ROOT / "invalid" / f"{name}.json").write_text(json.dumps(clean(inv), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (ROOT / "invalid" / f"{name}.expected.json").write_text(
+            json.dumps({"errors": [{"path": p, "code": c} for p, c in expected]}, indent=2) + "\n", encoding="utf-8")
+    for name, (body, expected) in raw_invalid.items():
+        (ROOT / "invalid" / f"{name}.json").write_text(body + "\n", encoding="utf-8")
+        (ROOT / "invalid" / f"{name}.expected.json").write_text(
+            json.dumps({"errors": [{"path": p, "code": c} for p, c in expected]}, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(valid)} valid, {len(invalid) + len(raw_invalid)} invalid fixtures in {ROOT}")
+
+
+if __name__ == "__main__":
+    main()
