@@ -474,13 +474,12 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
             &format!("{p}/Price/PriceAmount"),
         )?;
         let mut unit_price = dec(price_el, &format!("{p}/Price/PriceAmount"))?;
-        if let Some(bq) = opt_dec(
+        let base_quantity = opt_dec(
             l.path(&["Price", "BaseQuantity"]),
             &format!("{p}/Price/BaseQuantity"),
-        )? {
-            if !bq.is_zero() && bq != Decimal::ONE {
-                unit_price = unit_price.checked_div(bq).unwrap_or(unit_price);
-            }
+        )?;
+        if let Some(bq) = base_quantity.filter(|bq| !bq.is_zero() && *bq != Decimal::ONE) {
+            unit_price = unit_price.checked_div(bq).unwrap_or(unit_price);
         }
         let mut acs = Vec::new();
         for (j, ac) in l.all("AllowanceCharge").enumerate() {

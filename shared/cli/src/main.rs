@@ -1,0 +1,204 @@
+//! `seikyu`: render invoices to UBL, run the embedded demo, print the request schema.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use seikyu_domain::parse::invoice_from_json;
+use seikyu_domain::{FieldError, Format, InvoiceInput};
+use seikyu_einvoice::{IssueError, render_to_vec};
+
+/// Exit status: 0 done; 1 the invoice was refused (problems listed); 2 wrong usage; 3 a file could not
+/// be read or written.
+const EXIT_INVALID: u8 = 1;
+const EXIT_IO: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "seikyu",
+    version,
+    about = "Seikyu (請求): invoices as standards-conformant UBL e-invoices (PINT JP, Peppol BIS 3.0).",
+    after_help = "Exit status: 0 done, 1 invoice refused (each problem printed as path: message (code)), \
+                  2 wrong usage, 3 file could not be read or written."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    PintJp,
+    PeppolBis3,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate an invoice JSON file, print its totals to stderr and write it as UBL XML.
+    ///
+    /// The input is the body POST /invoices accepts (schema: docs/invoice-input.schema.json, or
+    /// `seikyu schema`). The output format is PINT JP for a seller in Japan, Peppol BIS Billing 3.0
+    /// otherwise, unless the file or --format says otherwise.
+    Render {
+        /// Invoice JSON file ('-' for standard input).
+        input: PathBuf,
+        /// Where to write the XML (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Invoice number to use when the file has none (the API assigns numbers itself).
+        #[arg(long)]
+        number: Option<String>,
+        /// Override the output format.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Print refusals as JSON ({"errors":[{"path","code","message"}]}) instead of text.
+        #[arg(long)]
+        json_errors: bool,
+    },
+    /// Run the embedded demo of the invoice lifecycle (in-memory, no emulator, no network) and write
+    /// the documents it produces into DIR.
+    Demo {
+        /// Folder for the generated documents (created if missing).
+        #[arg(long, default_value = "out/demo")]
+        out: PathBuf,
+    },
+    /// Print the JSON Schema of the invoice input.
+    Schema,
+}
+
+fn read_input(path: &PathBuf) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+fn refuse(source: &str, errors: &[FieldError], json: bool) -> ExitCode {
+    if json {
+        let body = serde_json::json!({ "errors": errors });
+        eprintln!("{body}");
+    } else {
+        eprintln!("error: {source} was refused ({} problem(s)):", errors.len());
+        for e in errors {
+            let path = if e.path.is_empty() {
+                "(document)"
+            } else {
+                &e.path
+            };
+            eprintln!("  {path}: {} ({})", e.message, e.code.as_str());
+        }
+    }
+    ExitCode::from(EXIT_INVALID)
+}
+
+fn render(
+    input: PathBuf,
+    output: Option<PathBuf>,
+    number: Option<String>,
+    format: Option<FormatArg>,
+    json: bool,
+) -> ExitCode {
+    let source = input.display().to_string();
+    let bytes = match read_input(&input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {source}: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let mut invoice: InvoiceInput = match invoice_from_json(&bytes) {
+        Ok(i) => i,
+        Err(e) => return refuse(&source, &[e], json),
+    };
+    if invoice.number.is_none() {
+        invoice.number = number;
+    }
+    if let Some(f) = format {
+        invoice.format = Some(match f {
+            FormatArg::PintJp => Format::PintJp,
+            FormatArg::PeppolBis3 => Format::PeppolBis3,
+        });
+    }
+    if invoice.number.is_none() {
+        let e = FieldError {
+            path: "number".into(),
+            code: seikyu_domain::Code::Required,
+            message: "the file has no invoice number; add \"number\" or pass --number".into(),
+        };
+        return refuse(&source, &[e], json);
+    }
+    let (xml, totals) = match render_to_vec(&invoice) {
+        Ok(r) => r,
+        Err(IssueError::Invalid(v)) => return refuse(&source, &v.errors, json),
+        Err(e) => {
+            eprintln!("error: {source}: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    eprint!("{}", seikyu_cli::summary::totals(&invoice, &totals));
+    let written = match &output {
+        Some(path) => std::fs::write(path, &xml),
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), &xml),
+    };
+    if let Err(e) = written {
+        let to = output.map_or("standard output".to_string(), |p| p.display().to_string());
+        eprintln!("error: cannot write {to}: {e}");
+        return ExitCode::from(EXIT_IO);
+    }
+    if let Some(path) = output {
+        eprintln!("wrote {} ({} bytes)", path.display(), xml.len());
+    }
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Render {
+            input,
+            output,
+            number,
+            format,
+            json_errors,
+        } => render(input, output, number, format, json_errors),
+        Command::Demo { out } => {
+            let rt = match tokio::runtime::Builder::new_current_thread().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(seikyu_cli::demo::run(&out)) {
+                Ok(report) => {
+                    print!("{}", report.summary);
+                    ExitCode::SUCCESS
+                }
+                Err(e @ seikyu_cli::demo::DemoError::Io(..)) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_IO)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Schema => {
+            let schema = schemars::schema_for!(InvoiceInput);
+            match serde_json::to_string_pretty(&schema) {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

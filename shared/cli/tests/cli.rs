@@ -1,0 +1,164 @@
+//! The `seikyu` binary as a person uses it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use seikyu_tests::{fatal_findings, repo_root, validate_files, validator};
+
+fn seikyu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seikyu"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("runs seikyu")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["render", "--help"],
+        &["demo", "--help"],
+        &["schema", "--help"],
+    ] {
+        let o = seikyu(args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+    let o = seikyu(&[]);
+    assert_eq!(o.status.code(), Some(2), "no command is a usage error");
+}
+
+#[test]
+fn render_writes_ubl_and_prints_totals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("x.xml");
+    let o = seikyu(&[
+        "render",
+        "tests/fixtures/valid/jp-three-lines-105-yen-floor.json",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xml = std::fs::read_to_string(&out).expect("written");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert!(
+        xml.contains("<cbc:TaxAmount currencyID=\"JPY\">31</cbc:TaxAmount>"),
+        "{xml}"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("amount due") && err.contains("346"), "{err}");
+    // To standard output when no -o is given.
+    let o = seikyu(&["render", "tests/fixtures/valid/eu-peppol-eur-standard.json"]);
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("urn:fdc:peppol.eu:2017:poacc:billing:3.0")
+    );
+}
+
+#[test]
+fn refusals_list_every_problem_and_exit_1() {
+    let o = seikyu(&[
+        "render",
+        "tests/fixtures/invalid/many-problems-at-once.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for code in [
+        "(due_before_issue)",
+        "(invalid_currency)",
+        "(invalid_code)",
+        "(required)",
+        "(invalid_format)",
+    ] {
+        assert!(err.contains(code), "{code} missing in {err}");
+    }
+    assert!(o.stdout.is_empty(), "no XML for a refused invoice");
+    let o = seikyu(&[
+        "render",
+        "--json-errors",
+        "tests/fixtures/invalid/registration-check-digit.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(stderr(&o).trim()).expect("JSON errors");
+    assert_eq!(v["errors"][0]["code"], "registration_check_digit");
+    assert_eq!(v["errors"][0]["path"], "seller.tax_id");
+}
+
+#[test]
+fn missing_number_and_missing_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/valid/jp-standard-10-lines.json"))
+            .expect("fixture");
+    let mut v: serde_json::Value = serde_json::from_str(&src).expect("json");
+    v.as_object_mut().expect("object").remove("number");
+    let f = dir.path().join("no-number.json");
+    std::fs::write(&f, v.to_string()).expect("write");
+    let path = f.to_str().expect("utf-8");
+    let o = seikyu(&["render", path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("number: "), "{}", stderr(&o));
+    let o = seikyu(&["render", path, "--number", "X-1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = seikyu(&["render", "does/not/exist.json"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("cannot read"));
+}
+
+#[test]
+fn the_demo_issues_documents_that_pass_the_official_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = seikyu(&["demo", "--out", dir.path().to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("AOZ-2026-000001")
+            && stdout.contains("BW-2026-000001")
+            && stdout.contains("AOZ-CN-2026-000001"),
+        "{stdout}"
+    );
+    let mut files = Vec::new();
+    collect_xml(dir.path(), &mut files);
+    assert_eq!(files.len(), 7, "{files:?}");
+    let Some(v) = validator() else { return };
+    let fatal = fatal_findings(&validate_files(&v, &files));
+    assert!(fatal.is_empty(), "{}", fatal.join("\n"));
+}
+
+fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_xml(&p, out);
+        } else if p.extension().is_some_and(|x| x == "xml") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let o = seikyu(&["schema"]);
+    assert!(o.status.success());
+    let committed = std::fs::read_to_string(repo_root().join("docs/invoice-input.schema.json"))
+        .expect("schema file");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        committed.trim(),
+        "docs/invoice-input.schema.json is stale: run `cargo run -p seikyu-cli -- schema > docs/invoice-input.schema.json`"
+    );
+}
+
+#[test]
+fn the_documented_example_renders() {
+    let o = seikyu(&["render", "docs/invoice-example.json", "-o", "/dev/null"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
