@@ -238,8 +238,10 @@ valid = {
             {"kind": "allowance", "percent": "12.5", "reason": "Volume discount", "reason_code": "95"}]),
         line("Pallet", "4", "12", rate="21", unit="C62", allowances_charges=[
             {"kind": "charge", "amount": "8.50", "reason": "Pallet wrapping", "reason_code": "ABL"}]),
+        line("Spare parts kit", "3", "20", rate="21", unit="C62", allowances_charges=[
+            {"kind": "allowance", "percent": "10", "base_amount": "50", "reason": "Discount on the first 50 EUR"}]),
     ], allowances_charges=[
-        {"kind": "allowance", "percent": "2", "base_amount": "3853.50", "reason": "Early payment",
+        {"kind": "allowance", "percent": "2", "base_amount": "3912.50", "reason": "Early payment",
          "tax_category": "S", "tax_rate": "21"},
         {"kind": "charge", "amount": "35", "reason": "Freight", "reason_code": "FC", "tax_category": "S", "tax_rate": "21"},
     ]),

@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = invoice_from_json(b"{\"issue_date\": \"2026-01-01\", \"qty\": 1}").expect_err("refused");
+        let e = invoice_from_json(b"{\"issue_date\": \"2026-01-01\", \"qty\": 1}")
+            .expect_err("refused");
         assert_eq!(e.code, Code::UnknownField);
         assert_eq!(e.path, "qty");
         let e = invoice_from_json(b"{\"issue_date\": \"2026-13-01\"}").expect_err("refused");

@@ -315,7 +315,7 @@ fn allowance_charge(
     let base = opt_dec(el.child("BaseAmount"), path)?;
     // A percent with a base is how Seikyu writes a computed amount; keep that form so it reads back as given.
     let (amount, percent, base_amount) = match (percent, base) {
-        (Some(p), Some(b)) => (None, Some(p), if document_level { Some(b) } else { None }),
+        (Some(p), Some(b)) => (None, Some(p), Some(b)),
         _ => (Some(amount), None, None),
     };
     let (tax_category, tax_rate) = match (document_level, el.child("TaxCategory")) {
@@ -453,6 +453,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
             .map(|(_, v)| v.clone())
     };
 
+    let decimals = seikyu_domain::calc::document_decimals(&currency).unwrap_or(2);
     let (line_el, qty_el) = if credit {
         ("CreditNoteLine", "CreditedQuantity")
     } else {
@@ -481,13 +482,18 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         if let Some(bq) = base_quantity.filter(|bq| !bq.is_zero() && *bq != Decimal::ONE) {
             unit_price = unit_price.checked_div(bq).unwrap_or(unit_price);
         }
+        let quantity = dec(q, &format!("{p}/{qty_el}"))?;
+        // A line percent's base defaults to quantity x price; only a different base was given explicitly.
+        let default_base = quantity
+            .checked_mul(unit_price)
+            .map(|g| seikyu_domain::money::round_amount(g, decimals));
         let mut acs = Vec::new();
         for (j, ac) in l.all("AllowanceCharge").enumerate() {
-            acs.push(allowance_charge(
-                ac,
-                &format!("{p}/AllowanceCharge[{}]", j + 1),
-                false,
-            )?);
+            let mut a = allowance_charge(ac, &format!("{p}/AllowanceCharge[{}]", j + 1), false)?;
+            if a.base_amount.is_some() && a.base_amount == default_base {
+                a.base_amount = None;
+            }
+            acs.push(a);
         }
         let period = l
             .child("InvoicePeriod")
@@ -511,7 +517,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
                 .clone(),
             description: item.text_of(&["Description"]),
             seller_item_id: item.text_of(&["SellersItemIdentification", "ID"]),
-            quantity: dec(q, &format!("{p}/{qty_el}"))?,
+            quantity,
             unit_code: q.attr("unitCode").unwrap_or_default().to_string(),
             unit_price,
             tax_category: cat,
