@@ -14,8 +14,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use rust_decimal::Decimal;
 use seikyu_domain::money::fixed;
 use seikyu_domain::{
-    Address, AllowanceCharge, ChargeKind, Contact, DocumentType, Format, InvoiceInput, TaxCategory,
-    Totals,
+    Address, AllowanceCharge, ChargeKind, Contact, DocumentType, Endpoint, Format, Identifier,
+    InvoiceInput, TaxCategory, Totals,
 };
 use thiserror::Error;
 
@@ -353,87 +353,104 @@ fn has_country_prefix(tax_id: &str) -> bool {
     tax_id.len() > 2 && tax_id.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
 }
 
-fn write_seller<W: Write>(x: &mut X<W>, invoice: &InvoiceInput, format: Format) -> io::Result<()> {
-    let s = &invoice.seller;
-    x.start("cac:AccountingSupplierParty")?;
-    x.start("cac:Party")?;
-    if let Some(e) = &s.endpoint {
-        x.text_attr("cbc:EndpointID", ("schemeID", &e.scheme), &e.id)?;
-    }
-    if let Some(t) = s.trading_name.as_deref() {
-        x.start("cac:PartyName")?;
-        x.text("cbc:Name", t)?;
-        x.end("cac:PartyName")?;
-    }
-    x.address(&s.address)?;
-    if let Some(tax_id) = s.tax_id.as_deref() {
-        x.start("cac:PartyTaxScheme")?;
-        x.text("cbc:CompanyID", tax_id)?;
-        if format == Format::PeppolBis3 && !has_country_prefix(tax_id) {
-            // A Japanese registration number is no EU VAT identifier: under EN 16931 it is the seller's
-            // tax registration identifier (BT-32), whose scheme is not VAT.
-            x.start("cac:TaxScheme")?;
-            x.text("cbc:ID", "TAX")?;
-            x.end("cac:TaxScheme")?;
-        } else {
-            x.tax_scheme()?;
-        }
-        x.end("cac:PartyTaxScheme")?;
-    }
-    x.start("cac:PartyLegalEntity")?;
-    x.text("cbc:RegistrationName", &s.name)?;
-    if let Some(id) = &s.legal_id {
-        match id.scheme.as_deref() {
-            Some(scheme) => x.text_attr("cbc:CompanyID", ("schemeID", scheme), &id.id)?,
-            None => x.text("cbc:CompanyID", &id.id)?,
-        }
-    }
-    x.end("cac:PartyLegalEntity")?;
-    if let Some(c) = &s.contact {
-        x.contact(c)?;
-    }
-    x.end("cac:Party")?;
-    x.end("cac:AccountingSupplierParty")
+/// A trading party as UBL writes it (seller and buyer share the structure).
+struct PartyView<'a> {
+    wrapper: &'static str,
+    endpoint: Option<&'a Endpoint>,
+    identification: Option<&'a str>,
+    trading_name: Option<&'a str>,
+    address: &'a Address,
+    tax_id: Option<&'a str>,
+    /// `VAT` for a VAT identifier (BT-31/48), `TAX` for another tax registration (BT-32).
+    tax_scheme: &'static str,
+    name: &'a str,
+    legal_id: Option<&'a Identifier>,
+    contact: Option<&'a Contact>,
 }
 
-fn write_buyer<W: Write>(x: &mut X<W>, invoice: &InvoiceInput) -> io::Result<()> {
-    let b = &invoice.buyer;
-    x.start("cac:AccountingCustomerParty")?;
+fn write_party<W: Write>(x: &mut X<W>, p: &PartyView<'_>) -> io::Result<()> {
+    x.start(p.wrapper)?;
     x.start("cac:Party")?;
-    if let Some(e) = &b.endpoint {
+    if let Some(e) = p.endpoint {
         x.text_attr("cbc:EndpointID", ("schemeID", &e.scheme), &e.id)?;
     }
-    if let Some(id) = b.customer_id.as_deref() {
+    if let Some(id) = p.identification {
         x.start("cac:PartyIdentification")?;
         x.text("cbc:ID", id)?;
         x.end("cac:PartyIdentification")?;
     }
-    if let Some(t) = b.trading_name.as_deref() {
+    if let Some(t) = p.trading_name {
         x.start("cac:PartyName")?;
         x.text("cbc:Name", t)?;
         x.end("cac:PartyName")?;
     }
-    x.address(&b.address)?;
-    if let Some(tax_id) = b.tax_id.as_deref() {
+    x.address(p.address)?;
+    if let Some(tax_id) = p.tax_id {
         x.start("cac:PartyTaxScheme")?;
         x.text("cbc:CompanyID", tax_id)?;
-        x.tax_scheme()?;
+        x.start("cac:TaxScheme")?;
+        x.text("cbc:ID", p.tax_scheme)?;
+        x.end("cac:TaxScheme")?;
         x.end("cac:PartyTaxScheme")?;
     }
     x.start("cac:PartyLegalEntity")?;
-    x.text("cbc:RegistrationName", &b.name)?;
-    if let Some(id) = &b.legal_id {
+    x.text("cbc:RegistrationName", p.name)?;
+    if let Some(id) = p.legal_id {
         match id.scheme.as_deref() {
             Some(scheme) => x.text_attr("cbc:CompanyID", ("schemeID", scheme), &id.id)?,
             None => x.text("cbc:CompanyID", &id.id)?,
         }
     }
     x.end("cac:PartyLegalEntity")?;
-    if let Some(c) = &b.contact {
+    if let Some(c) = p.contact {
         x.contact(c)?;
     }
     x.end("cac:Party")?;
-    x.end("cac:AccountingCustomerParty")
+    x.end(p.wrapper)
+}
+
+fn write_seller<W: Write>(x: &mut X<W>, invoice: &InvoiceInput, format: Format) -> io::Result<()> {
+    let s = &invoice.seller;
+    // A Japanese registration number is no EU VAT identifier: under EN 16931 it is the seller's tax
+    // registration identifier (BT-32), whose scheme is not VAT.
+    let tax_scheme = match s.tax_id.as_deref() {
+        Some(t) if format == Format::PeppolBis3 && !has_country_prefix(t) => "TAX",
+        _ => "VAT",
+    };
+    write_party(
+        x,
+        &PartyView {
+            wrapper: "cac:AccountingSupplierParty",
+            endpoint: s.endpoint.as_ref(),
+            identification: None,
+            trading_name: s.trading_name.as_deref(),
+            address: &s.address,
+            tax_id: s.tax_id.as_deref(),
+            tax_scheme,
+            name: &s.name,
+            legal_id: s.legal_id.as_ref(),
+            contact: s.contact.as_ref(),
+        },
+    )
+}
+
+fn write_buyer<W: Write>(x: &mut X<W>, invoice: &InvoiceInput) -> io::Result<()> {
+    let b = &invoice.buyer;
+    write_party(
+        x,
+        &PartyView {
+            wrapper: "cac:AccountingCustomerParty",
+            endpoint: b.endpoint.as_ref(),
+            identification: b.customer_id.as_deref(),
+            trading_name: b.trading_name.as_deref(),
+            address: &b.address,
+            tax_id: b.tax_id.as_deref(),
+            tax_scheme: "VAT",
+            name: &b.name,
+            legal_id: b.legal_id.as_ref(),
+            contact: b.contact.as_ref(),
+        },
+    )
 }
 
 /// Payment instructions. An invoice with a seller bank account asks for a credit transfer (UNCL 4461

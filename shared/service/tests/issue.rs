@@ -12,6 +12,34 @@ fn fixture(name: &str) -> seikyu_domain::InvoiceInput {
     invoice_from_json(&std::fs::read(path).expect("fixture")).expect("parses")
 }
 
+/// In-memory adapters and a clock at 10:00 JST on 2026-11-05.
+struct Env {
+    store: MemoryStore,
+    archive: MemoryArchive,
+    clock: FixedClock,
+}
+
+impl Env {
+    fn new() -> Self {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 5, 1, 0, 0)
+            .single()
+            .expect("time");
+        Env {
+            store: MemoryStore::default(),
+            archive: MemoryArchive::default(),
+            clock: FixedClock::new(at),
+        }
+    }
+    fn issuer(&self) -> Issuer<'_, MemoryStore, MemoryArchive, FixedClock> {
+        Issuer {
+            store: &self.store,
+            archive: &self.archive,
+            clock: &self.clock,
+        }
+    }
+}
+
 fn seller() -> SellerProfile {
     SellerProfile {
         seller_id: "aozora".into(),
