@@ -58,17 +58,8 @@ fn fiscal_years_start_in_the_sellers_month() {
 
 #[tokio::test]
 async fn issuing_numbers_archives_and_records() {
-    let (store, archive) = (MemoryStore::default(), MemoryArchive::default());
-    let clock = FixedClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 5, 0, 0, 0)
-            .single()
-            .expect("time"),
-    );
-    let issuer = Issuer {
-        store: &store,
-        archive: &archive,
-        clock: &clock,
-    };
+    let env = Env::new();
+    let (issuer, store, archive) = (env.issuer(), &env.store, &env.archive);
     let a = issuer
         .issue(&seller(), fixture("jp-standard-10-lines"))
         .await
@@ -103,17 +94,8 @@ async fn issuing_numbers_archives_and_records() {
 
 #[tokio::test]
 async fn a_rejected_invoice_takes_no_number() {
-    let (store, archive) = (MemoryStore::default(), MemoryArchive::default());
-    let clock = FixedClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 5, 0, 0, 0)
-            .single()
-            .expect("time"),
-    );
-    let issuer = Issuer {
-        store: &store,
-        archive: &archive,
-        clock: &clock,
-    };
+    let env = Env::new();
+    let issuer = env.issuer();
     let mut bad = fixture("jp-standard-10-lines");
     bad.lines.clear();
     assert!(matches!(
