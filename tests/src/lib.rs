@@ -147,3 +147,73 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
     }
     out
 }
+pub mod contract;
+
+/// The local AWS stack started by `scripts/local-stack.sh up`, if it is running.
+pub struct LocalStack {
+    pub env: std::collections::HashMap<String, String>,
+}
+
+impl LocalStack {
+    pub fn get(&self, key: &str) -> &str {
+        self.env
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{key} missing in .local/stack.env"))
+    }
+
+    /// SDK configuration pointing at LocalStack with its test credentials.
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.get("AWS_ENDPOINT_URL"))
+            .region(aws_sdk_dynamodb::config::Region::new(
+                self.get("AWS_REGION").to_string(),
+            ))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "localstack",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// Whether tests that need the local stack must run (CI brings the stack up and sets this).
+fn stack_required() -> bool {
+    in_ci() || std::env::var("SEIKYU_E2E").is_ok_and(|v| v == "1")
+}
+
+/// The running local stack, or `None` after saying why the test is skipped (a panic when required).
+pub fn local_stack() -> Option<LocalStack> {
+    let path = repo_root().join(".local").join("stack.env");
+    let problem = match std::fs::read_to_string(&path) {
+        Err(_) => Some(format!(
+            "{} not found: run scripts/local-stack.sh up",
+            path.display()
+        )),
+        Ok(text) => {
+            let env: std::collections::HashMap<String, String> = text
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            let endpoint = env.get("AWS_ENDPOINT_URL").cloned().unwrap_or_default();
+            let addr = endpoint.trim_start_matches("http://").to_string();
+            match std::net::TcpStream::connect(&addr) {
+                Ok(_) => return Some(LocalStack { env }),
+                Err(e) => Some(format!(
+                    "LocalStack at {addr} not reachable ({e}): run scripts/local-stack.sh up"
+                )),
+            }
+        }
+    };
+    let why = problem.unwrap_or_default();
+    if stack_required() {
+        panic!("the local stack is required here but unusable: {why}");
+    }
+    eprintln!("SKIPPED: {why}");
+    None
+}

@@ -1,16 +1,22 @@
 //! The embedded demo: the invoice lifecycle in one process on the in-memory adapters, no emulator and no
-//! network. It issues invoices for two sellers in both formats, credits one, reads every archived
-//! document back and writes them to a folder.
+//! network, through the same service code the Lambda functions run.
+//!
+//! Two sellers are onboarded; invoices are screened (one waits for review and is approved), numbered,
+//! rendered in both formats and archived; one is voided with a credit note; the mailer sends every
+//! issued document with its UBL attached. Documents and mails are written to a folder.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_einvoice::read;
-use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryStore};
+use seikyu_service::mail::handle_batch;
+use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue, MemoryStore};
 use seikyu_service::ports::DocumentArchive;
-use seikyu_service::{IssueError, Issuer, SellerProfile, sha256_hex};
+use seikyu_service::record::{InvoiceStatus, SellerAccount};
+use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 
 use crate::summary::money;
 
@@ -18,8 +24,8 @@ use crate::summary::money;
 pub enum DemoError {
     #[error("demo data {0} is broken: {1}")]
     Data(&'static str, String),
-    #[error("issuing {0} failed: {1}")]
-    Issue(&'static str, IssueError),
+    #[error("{0} failed: {1}")]
+    Step(String, AppError),
     #[error("archived document {0} does not read back as issued: {1}")]
     ReadBack(String, String),
     #[error("writing {0}: {1}")]
@@ -51,7 +57,6 @@ const WIDGETS: [(&str, &str); 2] = [
     fixture!("eu-peppol-eur-standard"),
     fixture!("eu-peppol-allowances"),
 ];
-const CREDIT: (&str, &str) = fixture!("jp-credit-note");
 
 fn parse(name: &'static str, json: &str) -> Result<InvoiceInput, DemoError> {
     invoice_from_json(json.as_bytes()).map_err(|e| DemoError::Data(name, e.to_string()))
@@ -64,110 +69,198 @@ pub struct DemoOutput {
     pub summary: String,
 }
 
+type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, FixedClock>;
+
+async fn onboard(
+    app: &DemoApp,
+    id: &str,
+    prefix: &str,
+    fy: u32,
+    first: &InvoiceInput,
+) -> Result<SellerAccount, DemoError> {
+    let new = NewSeller {
+        seller_id: id.into(),
+        number_prefix: prefix.into(),
+        fiscal_year_start_month: fy,
+        profile: first.seller.clone(),
+        default_credit_limit: None,
+    };
+    app.create_seller(new)
+        .await
+        .map(|(a, _key)| a)
+        .map_err(|e| DemoError::Step(format!("onboarding {id}"), e))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| DemoError::Io(parent.to_path_buf(), e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| DemoError::Io(path.to_path_buf(), e))
+}
+
 pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
-    let store = MemoryStore::default();
-    let archive = MemoryArchive::default();
     // 10:00 JST on the issue date of the demo invoices.
     let clock = FixedClock::new(
         Utc.with_ymd_and_hms(2026, 11, 5, 1, 0, 0)
             .single()
             .unwrap_or_default(),
     );
-    let issuer = Issuer {
-        store: &store,
-        archive: &archive,
-        clock: &clock,
+    let app = App {
+        store: MemoryStore::default(),
+        archive: MemoryArchive::default(),
+        queue: MemoryQueue::default(),
+        clock,
     };
-    let aozora = SellerProfile {
-        seller_id: "aozora".into(),
-        number_prefix: "AOZ".into(),
-        fiscal_year_start_month: 4,
-    };
-    let widgets = SellerProfile {
-        seller_id: "widgets".into(),
-        number_prefix: "BW".into(),
-        fiscal_year_start_month: 1,
-    };
+    let mailer = MemoryMailer::default();
+    let mut log = String::from("Seikyu demo (in-memory store, archive, queue and mailer)\n\n");
+
+    let aozora_inputs = AOZORA
+        .iter()
+        .map(|&(n, j)| parse(n, j))
+        .collect::<Result<Vec<_>, _>>()?;
+    let widgets_inputs = WIDGETS
+        .iter()
+        .map(|&(n, j)| parse(n, j))
+        .collect::<Result<Vec<_>, _>>()?;
+    let aozora = onboard(&app, "aozora", "AOZ", 4, &aozora_inputs[0]).await?;
+    let widgets = onboard(&app, "widgets", "BW", 1, &widgets_inputs[0]).await?;
+    log.push_str("1. onboarded sellers aozora (株式会社青空商事, PINT JP) and widgets (Brussels Widgets SA, Peppol BIS)\n");
+
+    // The Japanese buyer may owe at most ¥600,000 before a person has to look.
+    let limit = Decimal::from(600_000);
+    app.put_customer(
+        &aozora,
+        "CUST-0042",
+        CustomerUpdate {
+            credit_limit: Some(limit),
+            late_payments_12m: 0,
+        },
+    )
+    .await
+    .map_err(|e| DemoError::Step("customer".into(), e))?;
+    log.push_str("2. customer CUST-0042 of aozora: credit limit ¥600,000\n");
 
     let mut issued = Vec::new();
-    for (seller, batch) in [(&aozora, &AOZORA[..]), (&widgets, &WIDGETS[..])] {
-        for &(name, json) in batch {
-            let input = parse(name, json)?;
-            let done = issuer
-                .issue(seller, input)
+    for (seller, inputs) in [(&aozora, aozora_inputs), (&widgets, widgets_inputs)] {
+        for input in inputs {
+            let r = app
+                .create_invoice(seller, input)
                 .await
-                .map_err(|e| DemoError::Issue(name, e))?;
-            issued.push(done);
+                .map_err(|e| DemoError::Step(format!("invoice for {}", seller.seller_id), e))?;
+            log.push_str(&format!(
+                "3. {} {:<16} {:>12} {}  status: {}\n",
+                r.seller_id,
+                r.number,
+                money(
+                    r.payable,
+                    seikyu_domain::calc::document_decimals(&r.currency).unwrap_or(2)
+                ),
+                r.currency,
+                r.status.as_str()
+            ));
+            issued.push(r);
         }
     }
-    // Goods came back: credit the first invoice.
-    let mut credit = parse(CREDIT.0, CREDIT.1)?;
-    if let (Some(pre), Some(first)) = (credit.preceding_invoice.as_mut(), issued.first()) {
-        pre.number = first.record.number.clone();
-        pre.issue_date = Some(first.record.issue_date);
-    }
-    issued.push(
-        issuer
-            .issue(&aozora, credit)
+    // Screening held one invoice back; a person approves it.
+    for r in issued
+        .iter_mut()
+        .filter(|r| r.status == InvoiceStatus::PendingReview)
+    {
+        *r = app
+            .approve(&aozora, &r.invoice_id)
             .await
-            .map_err(|e| DemoError::Issue(CREDIT.0, e))?,
-    );
-
-    let mut summary =
-        String::from("Seikyu demo: issued documents (in-memory store and archive)\n\n");
-    summary.push_str(&format!(
-        "  {:<22} {:<12} {:<8} {:>16}  {:<10} {}\n",
-        "number", "format", "currency", "amount due", "due", "archived sha256"
-    ));
-    let mut files = Vec::new();
-    for done in &issued {
-        let r = &done.record;
-        // Read the archived bytes back: hash and content must be what was issued.
-        let bytes = archive
-            .get(&r.ubl_key)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(|| DemoError::ReadBack(r.ubl_key.clone(), "missing".into()))?;
-        if sha256_hex(&bytes) != r.ubl_sha256 {
-            return Err(DemoError::ReadBack(
-                r.ubl_key.clone(),
-                "hash differs".into(),
-            ));
-        }
-        let text = String::from_utf8(bytes.clone())
-            .map_err(|e| DemoError::ReadBack(r.ubl_key.clone(), e.to_string()))?;
-        let doc = read(&text).map_err(|e| DemoError::ReadBack(r.ubl_key.clone(), e.to_string()))?;
-        if doc.invoice != r.input.ubl_view() {
-            return Err(DemoError::ReadBack(
-                r.ubl_key.clone(),
-                "content differs".into(),
-            ));
-        }
-        let path = out.join(&r.ubl_key);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| DemoError::Io(parent.to_path_buf(), e))?;
-        }
-        std::fs::write(&path, &bytes).map_err(|e| DemoError::Io(path.clone(), e))?;
-        files.push(path);
-        summary.push_str(&format!(
-            "  {:<22} {:<12} {:<8} {:>16}  {:<10} {}…\n",
-            r.number,
-            r.format.as_str(),
-            r.currency,
-            money(r.payable, done.totals.decimals),
-            r.due_date
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "-".into()),
-            &r.ubl_sha256[..16]
+            .map_err(|e| DemoError::Step("approve".into(), e))?;
+        log.push_str(&format!(
+            "4. {} approved after review (exposure over the credit limit)\n",
+            r.number
         ));
     }
-    summary.push_str(&format!(
-        "\n{} documents written under {}; each was read back and matched what was issued.\n\
-         Check them against the official rules with: ../shared/einvoice/validate {}/*/*/*.xml\n",
+    // The buyer cancels the second order: void it with a credit note.
+    let (voided, credit_note) = app
+        .void(&aozora, &issued[1].invoice_id)
+        .await
+        .map_err(|e| DemoError::Step("void".into(), e))?;
+    log.push_str(&format!(
+        "5. {} voided by credit note {}\n",
+        voided.number, credit_note.number
+    ));
+
+    // The mailer consumes the queue, as the invoice-mailer function does with SQS.
+    let messages: Vec<(String, String)> = app
+        .queue
+        .drain()
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            (
+                format!("m{i}"),
+                serde_json::to_string(&m).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let failed = handle_batch(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &app.clock,
+        "billing@seikyu.test",
+        &messages,
+    )
+    .await;
+    log.push_str(&format!(
+        "6. mailer: {} message(s), {} sent, {} failed\n",
+        messages.len(),
+        mailer.sent().len(),
+        failed.len()
+    ));
+
+    let mut files = Vec::new();
+    for (key, bytes) in app.archive.objects() {
+        let text = String::from_utf8(bytes.clone())
+            .map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
+        read(&text).map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
+        let path = out.join(&key);
+        write(&path, &bytes)?;
+        files.push(path);
+    }
+    for mail in mailer.sent() {
+        let path = out.join("mail").join(format!("{}.eml", mail.message_id));
+        write(&path, &mail.raw)?;
+        log.push_str(&format!(
+            "   mail {} to {}\n",
+            mail.message_id,
+            mail.to.join(", ")
+        ));
+        files.push(path);
+    }
+    // Every stored document verifies against the hash recorded at issue.
+    for seller in [&aozora, &widgets] {
+        let page = app
+            .search(seller, &Default::default())
+            .await
+            .map_err(|e| DemoError::Step("search".into(), e))?;
+        for r in page.items {
+            let bytes = app
+                .archive
+                .get(&r.ubl_key)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if sha256_hex(&bytes) != r.ubl_sha256 {
+                return Err(DemoError::ReadBack(r.ubl_key, "hash differs".into()));
+            }
+        }
+    }
+    log.push_str(&format!(
+        "\n{} files written under {} (UBL documents and the mails as .eml); every document was read back.\n\
+         Check the documents against the official rules: ../shared/einvoice/validate $(find {} -name '*.xml')\n",
         files.len(),
         out.display(),
         out.display()
     ));
-    Ok(DemoOutput { files, summary })
+    Ok(DemoOutput {
+        files,
+        summary: log,
+    })
 }

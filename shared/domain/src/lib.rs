@@ -9,6 +9,7 @@ pub mod model;
 pub mod money;
 pub mod parse;
 pub mod regno;
+pub mod screening;
 pub mod validate;
 
 pub use calc::{CalcError, TaxSubtotal, Totals, compute};

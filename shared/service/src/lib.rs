@@ -1,9 +1,12 @@
 //! Seikyu's use cases over ports. The Lambda functions and the embedded demo call the same code; only
 //! the adapters differ (AWS in the cloud, [`memory`] in the demo and tests).
 
-pub mod issue;
+pub mod api;
+pub mod app;
+pub mod mail;
 pub mod memory;
 pub mod ports;
 pub mod record;
+pub mod search;
 
-pub use issue::{IssueError, Issued, Issuer, SellerProfile, fiscal_year, sha256_hex};
+pub use app::{App, AppError, CustomerUpdate, NewSeller, fiscal_year, sha256_hex, tokyo_date};

@@ -1,42 +1,247 @@
-//! In-memory adapters: the embedded demo and the contract tests run on these.
+//! In-memory adapters: the embedded demo and the tests run on these. The store applies a commit under
+//! one lock, so its writes are atomic like a DynamoDB transaction.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::ports::{ArchiveError, Clock, DocumentArchive, InvoiceStore, StoreError};
-use crate::record::InvoiceRecord;
+use crate::ports::{
+    ArchiveError, Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MailError, Mailer,
+    MessageQueue, OpenBalance, OutboxStore, QueueError, StoreError, TenantStore, Write,
+};
+use crate::record::{
+    Customer, InvoiceRecord, OutboxEntry, Page, QueueMessage, SearchQuery, SellerAccount,
+    StoredResponse,
+};
+use crate::search::{self, Index};
+
+#[derive(Debug)]
+struct IdemEntry {
+    request_sha256: String,
+    response: Option<StoredResponse>,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    sellers: HashMap<String, SellerAccount>,
+    keys: HashMap<String, String>,
+    customers: HashMap<(String, String), Customer>,
+    idempotency: HashMap<(String, String), IdemEntry>,
+    sequences: HashMap<String, u64>,
+    invoices: BTreeMap<(String, String), InvoiceRecord>,
+    outbox: BTreeMap<String, OutboxEntry>,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
 
 fn poisoned<T>(_: T) -> StoreError {
     StoreError::Unavailable("in-memory store lock poisoned".into())
 }
 
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    sequences: Mutex<HashMap<String, u64>>,
-    invoices: Mutex<BTreeMap<(String, String), InvoiceRecord>>,
+impl MemoryStore {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut s = self.state.lock().map_err(poisoned)?;
+        f(&mut s)
+    }
+}
+
+impl TenantStore for MemoryStore {
+    async fn create_seller(&self, account: &SellerAccount) -> Result<(), StoreError> {
+        self.with(|s| {
+            if s.sellers.contains_key(&account.seller_id) {
+                return Err(StoreError::Conflict(format!(
+                    "seller {} exists",
+                    account.seller_id
+                )));
+            }
+            s.sellers.insert(account.seller_id.clone(), account.clone());
+            Ok(())
+        })
+    }
+    async fn get_seller(&self, seller_id: &str) -> Result<Option<SellerAccount>, StoreError> {
+        self.with(|s| Ok(s.sellers.get(seller_id).cloned()))
+    }
+    async fn add_api_key(&self, key_sha256: &str, seller_id: &str) -> Result<(), StoreError> {
+        self.with(|s| {
+            if s.keys.contains_key(key_sha256) {
+                return Err(StoreError::Conflict("api key exists".into()));
+            }
+            s.keys.insert(key_sha256.to_string(), seller_id.to_string());
+            Ok(())
+        })
+    }
+    async fn seller_for_key(&self, key_sha256: &str) -> Result<Option<String>, StoreError> {
+        self.with(|s| Ok(s.keys.get(key_sha256).cloned()))
+    }
+    async fn put_customer(&self, customer: &Customer) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.customers.insert(
+                (customer.seller_id.clone(), customer.customer_id.clone()),
+                customer.clone(),
+            );
+            Ok(())
+        })
+    }
+    async fn get_customer(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.with(|s| {
+            Ok(s.customers
+                .get(&(seller_id.to_string(), customer_id.to_string()))
+                .cloned())
+        })
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    async fn claim(
+        &self,
+        seller_id: &str,
+        key: &str,
+        request_sha256: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        self.with(|s| {
+            let k = (seller_id.to_string(), key.to_string());
+            match s.idempotency.get(&k) {
+                Some(e) if e.expires_at <= now => {}
+                Some(e) if e.request_sha256 != request_sha256 => return Ok(Claim::Mismatch),
+                Some(IdemEntry { response: Some(r), .. }) => return Ok(Claim::Replay(r.clone())),
+                Some(_) => return Ok(Claim::InProgress),
+                None => {}
+            }
+            let entry = IdemEntry {
+                request_sha256: request_sha256.to_string(),
+                response: None,
+                expires_at,
+            };
+            s.idempotency.insert(k, entry);
+            Ok(Claim::Started)
+        })
+    }
+    async fn finish(
+        &self,
+        seller_id: &str,
+        key: &str,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        self.with(|s| {
+            if let Some(entry) = s
+                .idempotency
+                .get_mut(&(seller_id.to_string(), key.to_string()))
+            {
+                entry.response = Some(response.clone());
+            }
+            Ok(())
+        })
+    }
+    async fn release(&self, seller_id: &str, key: &str) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.idempotency
+                .remove(&(seller_id.to_string(), key.to_string()));
+            Ok(())
+        })
+    }
+}
+
+/// Position of a record in the index `plan` chooses, as its sort key.
+fn sort_key(r: &InvoiceRecord, index: Index) -> String {
+    match index {
+        Index::ByCustomer | Index::ByIssueDate => search::date_key(r),
+        Index::ByAmount => search::amount_key(r.payable, &r.invoice_id),
+    }
+}
+
+fn encode_cursor(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn decode_cursor(c: &str) -> Result<String, StoreError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| StoreError::BadRequest("cursor is not one this service issued".into()))
 }
 
 impl InvoiceStore for MemoryStore {
-    async fn next_number(&self, sequence: &str) -> Result<u64, StoreError> {
-        let mut seqs = self.sequences.lock().map_err(poisoned)?;
-        let n = seqs.entry(sequence.to_string()).or_insert(0);
-        *n += 1;
-        Ok(*n)
+    async fn sequence_value(&self, sequence: &str) -> Result<u64, StoreError> {
+        self.with(|s| Ok(s.sequences.get(sequence).copied().unwrap_or(0)))
     }
 
-    async fn insert(&self, record: &InvoiceRecord) -> Result<(), StoreError> {
-        let mut all = self.invoices.lock().map_err(poisoned)?;
-        let key = (record.seller_id.clone(), record.invoice_id.clone());
-        if all.contains_key(&key) {
-            return Err(StoreError::Conflict(format!(
-                "invoice {} exists",
-                record.invoice_id
-            )));
-        }
-        all.insert(key, record.clone());
-        Ok(())
+    async fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
+        self.with(|s| {
+            // Check every condition first, then apply: all or nothing.
+            for w in writes {
+                match w {
+                    Write::NextNumber { sequence, expected } => {
+                        if s.sequences.get(*sequence).copied().unwrap_or(0) != *expected {
+                            return Err(StoreError::Conflict(format!("sequence {sequence} moved")));
+                        }
+                    }
+                    Write::Insert(r) => {
+                        if s.invoices
+                            .contains_key(&(r.seller_id.clone(), r.invoice_id.clone()))
+                        {
+                            return Err(StoreError::Conflict(format!(
+                                "invoice {} exists",
+                                r.invoice_id
+                            )));
+                        }
+                    }
+                    Write::Update {
+                        record,
+                        expected_version,
+                    } => {
+                        let current = s
+                            .invoices
+                            .get(&(record.seller_id.clone(), record.invoice_id.clone()));
+                        if current.map(|c| c.version) != Some(*expected_version) {
+                            return Err(StoreError::Conflict(format!(
+                                "invoice {} changed",
+                                record.invoice_id
+                            )));
+                        }
+                    }
+                    Write::Outbox(e) => {
+                        if s.outbox.contains_key(&e.id) {
+                            return Err(StoreError::Conflict(format!(
+                                "outbox entry {} exists",
+                                e.id
+                            )));
+                        }
+                    }
+                }
+            }
+            for w in writes {
+                match w {
+                    Write::NextNumber { sequence, expected } => {
+                        s.sequences.insert((*sequence).to_string(), expected + 1);
+                    }
+                    Write::Insert(r) | Write::Update { record: r, .. } => {
+                        s.invoices
+                            .insert((r.seller_id.clone(), r.invoice_id.clone()), (*r).clone());
+                    }
+                    Write::Outbox(e) => {
+                        s.outbox.insert(e.id.clone(), (*e).clone());
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn get(
@@ -44,21 +249,108 @@ impl InvoiceStore for MemoryStore {
         seller_id: &str,
         invoice_id: &str,
     ) -> Result<Option<InvoiceRecord>, StoreError> {
-        let all = self.invoices.lock().map_err(poisoned)?;
-        Ok(all
-            .get(&(seller_id.to_string(), invoice_id.to_string()))
-            .cloned())
+        self.with(|s| {
+            Ok(s.invoices
+                .get(&(seller_id.to_string(), invoice_id.to_string()))
+                .cloned())
+        })
     }
 
-    async fn list(&self, seller_id: &str) -> Result<Vec<InvoiceRecord>, StoreError> {
-        let all = self.invoices.lock().map_err(poisoned)?;
-        let mut v: Vec<InvoiceRecord> = all
-            .iter()
-            .filter(|((s, _), _)| s == seller_id)
-            .map(|(_, r)| r.clone())
-            .collect();
-        v.sort_by(|a, b| (a.issued_at, &a.number).cmp(&(b.issued_at, &b.number)));
-        Ok(v)
+    async fn search(&self, seller_id: &str, q: &SearchQuery) -> Result<Page, StoreError> {
+        let index = search::plan(q);
+        let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        let limit = search::effective_limit(q);
+        self.with(|s| {
+            let (lo, hi) = search::key_range(q, index);
+            // The index partition, in key order, newest (largest key) first.
+            let mut part: Vec<(String, &InvoiceRecord)> = s
+                .invoices
+                .values()
+                .filter(|r| r.seller_id == seller_id)
+                .filter(|r| index != Index::ByCustomer || r.customer_id == q.customer)
+                .map(|r| (sort_key(r, index), r))
+                .filter(|(k, _)| {
+                    lo.as_ref().is_none_or(|lo| k >= lo) && hi.as_ref().is_none_or(|hi| k <= hi)
+                })
+                .collect();
+            part.sort_by(|a, b| b.0.cmp(&a.0));
+            let mut items = Vec::new();
+            let mut read = 0;
+            let mut last = None;
+            for (k, r) in part
+                .into_iter()
+                .filter(|(k, _)| after.as_ref().is_none_or(|a| k < a))
+            {
+                read += 1;
+                last = Some(k);
+                if search::matches(r, q) {
+                    items.push(r.clone());
+                    if items.len() == limit {
+                        break;
+                    }
+                }
+            }
+            let next = if items.len() == limit {
+                last.map(|k| encode_cursor(&k))
+            } else {
+                None
+            };
+            Ok(Page {
+                items,
+                next,
+                items_read: read,
+            })
+        })
+    }
+
+    async fn open_balance(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+        today: NaiveDate,
+    ) -> Result<OpenBalance, StoreError> {
+        self.with(|s| {
+            let mut b = OpenBalance::default();
+            for r in s.invoices.values().filter(|r| {
+                r.seller_id == seller_id
+                    && r.customer_id.as_deref() == Some(customer_id)
+                    && r.currency == currency
+                    && r.is_open()
+            }) {
+                b.outstanding += r.payable;
+                if r.due_date.is_some_and(|d| d < today) {
+                    b.overdue_invoices += 1;
+                }
+            }
+            Ok(b)
+        })
+    }
+}
+
+impl OutboxStore for MemoryStore {
+    async fn pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.with(|s| {
+            let mut v: Vec<OutboxEntry> = s
+                .outbox
+                .values()
+                .filter(|e| e.created_at <= before)
+                .cloned()
+                .collect();
+            v.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            v.truncate(limit);
+            Ok(v)
+        })
+    }
+    async fn delete(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.outbox.remove(&entry.id);
+            Ok(())
+        })
     }
 }
 
@@ -99,6 +391,103 @@ impl DocumentArchive for MemoryArchive {
             .lock()
             .map_err(|_| ArchiveError::Unavailable("lock poisoned".into()))?;
         Ok(o.get(key).map(|(_, b)| b.clone()))
+    }
+}
+
+/// A queue that keeps messages until drained. `fail_next(n)` makes the next `n` sends fail, to test
+/// what happens when the process cannot reach the queue after committing.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    messages: Mutex<Vec<QueueMessage>>,
+    failures: AtomicU32,
+}
+
+impl MemoryQueue {
+    pub fn fail_next(&self, n: u32) {
+        self.failures.store(n, Ordering::SeqCst);
+    }
+    /// Take every queued message.
+    pub fn drain(&self) -> Vec<QueueMessage> {
+        self.messages
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
+    pub fn len(&self) -> usize {
+        self.messages.lock().map(|m| m.len()).unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl MessageQueue for MemoryQueue {
+    async fn send(&self, message: &QueueMessage) -> Result<(), QueueError> {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(QueueError("injected failure".into()));
+        }
+        self.messages
+            .lock()
+            .map_err(|_| QueueError("lock poisoned".into()))?
+            .push(message.clone());
+        Ok(())
+    }
+}
+
+/// A message the in-memory mailer "sent".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The complete MIME message.
+    pub raw: Vec<u8>,
+    pub message_id: String,
+}
+
+/// A mailer that keeps what it sends.
+#[derive(Debug, Default)]
+pub struct MemoryMailer {
+    sent: Mutex<Vec<SentMail>>,
+    counter: AtomicU64,
+    failures: AtomicU32,
+}
+
+impl MemoryMailer {
+    pub fn sent(&self) -> Vec<SentMail> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+    pub fn fail_next(&self, n: u32) {
+        self.failures.store(n, Ordering::SeqCst);
+    }
+}
+
+impl Mailer for MemoryMailer {
+    async fn send_raw(&self, from: &str, to: &[String], raw: &[u8]) -> Result<String, MailError> {
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(MailError::Unavailable("injected failure".into()));
+        }
+        let id = format!(
+            "memory-{:06}",
+            self.counter.fetch_add(1, Ordering::SeqCst) + 1
+        );
+        self.sent
+            .lock()
+            .map_err(|_| MailError::Unavailable("lock poisoned".into()))?
+            .push(SentMail {
+                from: from.to_string(),
+                to: to.to_vec(),
+                raw: raw.to_vec(),
+                message_id: id.clone(),
+            });
+        Ok(id)
     }
 }
 

@@ -1,43 +1,163 @@
-//! One trait per outside service. Each has an in-memory adapter ([`crate::memory`]) used by the embedded
-//! demo and the tests; the AWS adapters (DynamoDB, S3) implement the same traits.
+//! One trait per outside service. The in-memory adapters ([`crate::memory`]) power the embedded demo and
+//! the tests; the AWS adapters (`seikyu-aws`: DynamoDB, S3, SQS, SES) implement the same traits, and one
+//! contract suite runs against both.
 //!
 //! Methods return `impl Future + Send` so handlers stay `Send` under any runtime.
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
-use crate::record::InvoiceRecord;
+use crate::record::{
+    Customer, InvoiceRecord, OutboxEntry, Page, QueueMessage, SearchQuery, SellerAccount,
+    StoredResponse,
+};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum StoreError {
-    /// A conditional write lost: the record exists already (or changed underneath).
+    /// A condition failed: the record exists, changed underneath, or a sequence moved on. Retryable by
+    /// re-reading.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The request cannot succeed as made (e.g. a bad continuation token).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// The backing service failed; the caller may retry.
     #[error("store unavailable: {0}")]
     Unavailable(String),
 }
 
-/// Invoices and the per-seller number sequences.
+/// One write of an atomic [`InvoiceStore::commit`].
+#[derive(Debug, Clone, Copy)]
+pub enum Write<'a> {
+    /// Move `sequence` from `expected` to `expected + 1`; fails if it is no longer `expected`.
+    NextNumber { sequence: &'a str, expected: u64 },
+    /// Create an invoice; fails if its id exists.
+    Insert(&'a InvoiceRecord),
+    /// Replace an invoice whose stored version is `expected_version` (the record carries the new one).
+    Update {
+        record: &'a InvoiceRecord,
+        expected_version: u64,
+    },
+    /// Add an outbox entry (the event is delivered by whoever reads the outbox).
+    Outbox(&'a OutboxEntry),
+}
+
+/// Sellers, their API keys and their customers.
+pub trait TenantStore: Send + Sync {
+    /// `Conflict` if the seller exists.
+    fn create_seller(
+        &self,
+        account: &SellerAccount,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_seller(
+        &self,
+        seller_id: &str,
+    ) -> impl Future<Output = Result<Option<SellerAccount>, StoreError>> + Send;
+    /// Store the SHA-256 of an API key for a seller (the key itself is never stored).
+    fn add_api_key(
+        &self,
+        key_sha256: &str,
+        seller_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn seller_for_key(
+        &self,
+        key_sha256: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn put_customer(
+        &self,
+        customer: &Customer,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_customer(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+    ) -> impl Future<Output = Result<Option<Customer>, StoreError>> + Send;
+}
+
+/// The outcome of claiming an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: go ahead, then `finish` (or `release` on a server error).
+    Started,
+    /// Same key, same request, done before: answer with this.
+    Replay(StoredResponse),
+    /// Same key, same request, still running elsewhere.
+    InProgress,
+    /// Same key, different request.
+    Mismatch,
+}
+
+pub trait IdempotencyStore: Send + Sync {
+    /// Claim `key` for a request whose body hashes to `request_sha256`. Records expire at `expires_at`.
+    fn claim(
+        &self,
+        seller_id: &str,
+        key: &str,
+        request_sha256: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    fn finish(
+        &self,
+        seller_id: &str,
+        key: &str,
+        response: &StoredResponse,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forget a claim whose request failed on our side, so a retry can run.
+    fn release(
+        &self,
+        seller_id: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Open balance of a buyer, from the store's by-customer index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenBalance {
+    pub outstanding: rust_decimal::Decimal,
+    pub overdue_invoices: u32,
+}
+
 pub trait InvoiceStore: Send + Sync {
-    /// Take the next number of `sequence` (for example `seller/2026`). Numbers start at 1 and are gapless
-    /// as long as every number taken is used: the caller writes the invoice with it or records a void.
-    fn next_number(&self, sequence: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
-    /// Store a new invoice; `Conflict` if one with the same seller and id exists.
-    fn insert(&self, record: &InvoiceRecord)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The last number taken from `sequence` (0 if none).
+    fn sequence_value(
+        &self,
+        sequence: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Apply all `writes` or none. `Conflict` when any condition fails.
+    fn commit(&self, writes: &[Write<'_>]) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn get(
         &self,
         seller_id: &str,
         invoice_id: &str,
     ) -> impl Future<Output = Result<Option<InvoiceRecord>, StoreError>> + Send;
-    /// All invoices of a seller, oldest first.
-    fn list(
+    /// One page of a seller's invoices matching `query`, newest issue date first, through an index.
+    fn search(
         &self,
         seller_id: &str,
-    ) -> impl Future<Output = Result<Vec<InvoiceRecord>, StoreError>> + Send;
+        query: &SearchQuery,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+    /// Open invoices of a buyer in `currency`: their sum and how many are overdue on `today`.
+    fn open_balance(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+        today: NaiveDate,
+    ) -> impl Future<Output = Result<OpenBalance, StoreError>> + Send;
+}
+
+pub trait OutboxStore: Send + Sync {
+    /// Entries created at or before `before`, oldest first, at most `limit`.
+    fn pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<OutboxEntry>, StoreError>> + Send;
+    /// Remove a delivered entry (no error if it is gone already).
+    fn delete(&self, entry: &OutboxEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -58,6 +178,35 @@ pub trait DocumentArchive: Send + Sync {
         bytes: &[u8],
     ) -> impl Future<Output = Result<(), ArchiveError>> + Send;
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, ArchiveError>> + Send;
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("queue unavailable: {0}")]
+pub struct QueueError(pub String);
+
+/// The message queue between functions (SQS).
+pub trait MessageQueue: Send + Sync {
+    fn send(&self, message: &QueueMessage) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MailError {
+    /// The provider refused this message (bad address, unverified sender): retrying will not help.
+    #[error("mail rejected: {0}")]
+    Rejected(String),
+    #[error("mail service unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Outgoing mail (SES v1 SendRawEmail).
+pub trait Mailer: Send + Sync {
+    /// Send a complete MIME message; returns the provider's message id.
+    fn send_raw(
+        &self,
+        from: &str,
+        to: &[String],
+        raw: &[u8],
+    ) -> impl Future<Output = Result<String, MailError>> + Send;
 }
 
 /// The time. Injected so the core never reads a clock.

@@ -1,0 +1,26 @@
+//! `invoice-api`: the invoice HTTP API (API Gateway HTTP API / function URL events).
+
+mod handler;
+
+use lambda_http::{Error, service_fn};
+use seikyu_aws::{Adapters, Config, init_tracing, sdk_config};
+use seikyu_service::App;
+use seikyu_service::api::ApiConfig;
+use seikyu_service::ports::SystemClock;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let config = Config::from_env()?;
+    let adapters = Adapters::new(&sdk_config().await, &config);
+    let app = App {
+        store: adapters.store,
+        archive: adapters.archive,
+        queue: adapters.queue,
+        clock: SystemClock,
+    };
+    let api = ApiConfig {
+        admin_key_sha256: config.admin_key_sha256,
+    };
+    lambda_http::run(service_fn(|req| handler::handle(&app, &api, req))).await
+}

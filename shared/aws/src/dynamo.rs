@@ -1,0 +1,662 @@
+//! DynamoDB adapter: one table for everything Seikyu stores.
+//!
+//! | item | PK | SK | notes |
+//! |---|---|---|---|
+//! | seller | `SELLER#{id}` | `PROFILE` | `doc` = SellerAccount JSON |
+//! | customer | `SELLER#{id}` | `CUSTOMER#{cid}` | `doc` = Customer JSON |
+//! | API key | `APIKEY#{sha256}` | `APIKEY` | `seller_id` |
+//! | sequence | `SEQ#{seller}#{kind}#{fy}` | `SEQ` | `n` = last number taken |
+//! | invoice | `SELLER#{id}` | `INV#{invoice}` | `doc`, `version`, `status`, `payable`, ... + index keys |
+//! | outbox | `OUTBOX` | `{created_at}#{id}` | `doc` = OutboxEntry JSON |
+//! | idempotency | `IDEM#{seller}#{key}` | `IDEM` | request hash, response, `expires_at` (TTL) |
+//!
+//! Indexes (all projecting every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
+//! `ByIssueDate` (GSI2: seller / date#id), `ByAmount` (GSI3: seller / amount#id) and the sparse
+//! `OpenByDueDate` (GSI4: `DUE#{date}` / seller#id, only while the invoice is open).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rust_decimal::Decimal;
+use seikyu_domain::DocumentType;
+use seikyu_service::ports::{
+    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, StoreError, TenantStore, Write,
+};
+use seikyu_service::record::{
+    Customer, InvoiceRecord, OutboxEntry, Page, SearchQuery, SellerAccount, StoredResponse,
+};
+use seikyu_service::search::{self, Index};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn unavailable<E: std::fmt::Debug>(e: E) -> StoreError {
+    StoreError::Unavailable(format!("{e:?}").chars().take(600).collect())
+}
+
+fn to_doc<T: Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
+    serde_json::to_string(v)
+        .map(AttributeValue::S)
+        .map_err(|e| StoreError::Unavailable(format!("serialize: {e}")))
+}
+
+fn from_doc<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    let doc = item
+        .get("doc")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreError::Unavailable("item without doc".into()))?;
+    serde_json::from_str(doc)
+        .map_err(|e| StoreError::Unavailable(format!("stored document unreadable: {e}")))
+}
+
+fn get_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn invoice_pk(seller: &str) -> String {
+    format!("SELLER#{seller}")
+}
+
+fn invoice_sk(id: &str) -> String {
+    format!("INV#{id}")
+}
+
+/// Every attribute of an invoice item: keys, index keys (sparse where they do not apply), filters.
+fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
+    let mut item: Item = HashMap::new();
+    item.insert("PK".into(), s(invoice_pk(&r.seller_id)));
+    item.insert("SK".into(), s(invoice_sk(&r.invoice_id)));
+    item.insert("doc".into(), to_doc(r)?);
+    item.insert("version".into(), n(r.version));
+    item.insert("status".into(), s(r.status.as_str()));
+    item.insert("payable".into(), n(r.payable));
+    item.insert("currency".into(), s(&r.currency));
+    item.insert("issue_date".into(), s(r.issue_date.to_string()));
+    item.insert(
+        "document_type".into(),
+        s(match r.document_type {
+            DocumentType::Invoice => "invoice",
+            DocumentType::CreditNote => "credit_note",
+        }),
+    );
+    if let Some(d) = r.due_date {
+        item.insert("due_date".into(), s(d.to_string()));
+    }
+    let date_key = search::date_key(r);
+    if let Some(c) = &r.customer_id {
+        item.insert("GSI1PK".into(), s(format!("{}#{c}", r.seller_id)));
+        item.insert("GSI1SK".into(), s(date_key.clone()));
+    }
+    item.insert("GSI2PK".into(), s(&r.seller_id));
+    item.insert("GSI2SK".into(), s(date_key));
+    item.insert("GSI3PK".into(), s(&r.seller_id));
+    item.insert(
+        "GSI3SK".into(),
+        s(search::amount_key(r.payable, &r.invoice_id)),
+    );
+    if let (true, Some(due)) = (r.is_open(), r.due_date) {
+        item.insert("GSI4PK".into(), s(format!("DUE#{due}")));
+        item.insert(
+            "GSI4SK".into(),
+            s(format!("{}#{}", r.seller_id, r.invoice_id)),
+        );
+    }
+    Ok(item)
+}
+
+fn outbox_sk(e: &OutboxEntry) -> String {
+    format!(
+        "{}#{}",
+        e.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        e.id
+    )
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// Put with `attribute_not_exists(PK)`; `Conflict` when the item exists.
+    async fn put_new(&self, item: Item, what: &str) -> Result<(), StoreError> {
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(StoreError::Conflict(format!("{what} exists")))
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl TenantStore for DynamoStore {
+    async fn create_seller(&self, account: &SellerAccount) -> Result<(), StoreError> {
+        let mut item: Item = HashMap::new();
+        item.insert("PK".into(), s(format!("SELLER#{}", account.seller_id)));
+        item.insert("SK".into(), s("PROFILE"));
+        item.insert("doc".into(), to_doc(account)?);
+        self.put_new(item, &format!("seller {}", account.seller_id))
+            .await
+    }
+
+    async fn get_seller(&self, seller_id: &str) -> Result<Option<SellerAccount>, StoreError> {
+        self.get_item(format!("SELLER#{seller_id}"), "PROFILE")
+            .await?
+            .map(|i| from_doc(&i))
+            .transpose()
+    }
+
+    async fn add_api_key(&self, key_sha256: &str, seller_id: &str) -> Result<(), StoreError> {
+        let mut item: Item = HashMap::new();
+        item.insert("PK".into(), s(format!("APIKEY#{key_sha256}")));
+        item.insert("SK".into(), s("APIKEY"));
+        item.insert("seller_id".into(), s(seller_id));
+        self.put_new(item, "api key").await
+    }
+
+    async fn seller_for_key(&self, key_sha256: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get_item(format!("APIKEY#{key_sha256}"), "APIKEY")
+            .await?
+            .and_then(|i| get_s(&i, "seller_id").map(str::to_string)))
+    }
+
+    async fn put_customer(&self, c: &Customer) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("SELLER#{}", c.seller_id)))
+            .item("SK", s(format!("CUSTOMER#{}", c.customer_id)))
+            .item("doc", to_doc(c)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_customer(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.get_item(
+            format!("SELLER#{seller_id}"),
+            &format!("CUSTOMER#{customer_id}"),
+        )
+        .await?
+        .map(|i| from_doc(&i))
+        .transpose()
+    }
+}
+
+fn idem_pk(seller: &str, key: &str) -> String {
+    format!("IDEM#{seller}#{key}")
+}
+
+impl IdempotencyStore for DynamoStore {
+    async fn claim(
+        &self,
+        seller_id: &str,
+        key: &str,
+        request_sha256: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(idem_pk(seller_id, key)))
+            .item("SK", s("IDEM"))
+            .item("request_sha256", s(request_sha256))
+            .item("expires_at", n(expires_at.timestamp()))
+            // TTL deletion lags; an expired record counts as absent.
+            .condition_expression("attribute_not_exists(PK) OR expires_at < :now")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(Claim::Started),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                let existing = match e.err() {
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => c.item.clone(),
+                    _ => None,
+                };
+                let existing = match existing {
+                    Some(i) => i,
+                    None => self
+                        .get_item(idem_pk(seller_id, key), "IDEM")
+                        .await?
+                        .unwrap_or_default(),
+                };
+                if get_s(&existing, "request_sha256") != Some(request_sha256) {
+                    return Ok(Claim::Mismatch);
+                }
+                match (
+                    existing.get("response_status").and_then(|v| v.as_n().ok()),
+                    get_s(&existing, "response_body"),
+                ) {
+                    (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse {
+                        status: status.parse().unwrap_or(200),
+                        body: body.to_string(),
+                    })),
+                    _ => Ok(Claim::InProgress),
+                }
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn finish(
+        &self,
+        seller_id: &str,
+        key: &str,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(idem_pk(seller_id, key)))
+            .key("SK", s("IDEM"))
+            .update_expression("SET response_status = :st, response_body = :b")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":st", n(response.status))
+            .expression_attribute_values(":b", s(&response.body))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn release(&self, seller_id: &str, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(idem_pk(seller_id, key)))
+            .key("SK", s("IDEM"))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+fn tx_put(
+    table: &str,
+    item: Item,
+    condition: &str,
+    values: Vec<(&str, AttributeValue)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition);
+    for (k, v) in values {
+        put = put.expression_attribute_values(k, v);
+    }
+    Ok(TransactWriteItem::builder()
+        .put(put.build().map_err(unavailable)?)
+        .build())
+}
+
+/// Cursor: the LastEvaluatedKey of the index query, all string attributes, as base64url JSON.
+fn encode_cursor(key: &Item) -> String {
+    let m: HashMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&m).unwrap_or_default())
+}
+
+fn decode_cursor(c: &str, seller: &str) -> Result<Item, StoreError> {
+    let bad = || StoreError::BadRequest("cursor is not one this service issued".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad())?;
+    let m: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    // A cursor can only continue inside the caller's own partition.
+    if m.get("PK").map(String::as_str) != Some(invoice_pk(seller).as_str()) || m.len() > 4 {
+        return Err(bad());
+    }
+    Ok(m.into_iter().map(|(k, v)| (k, s(v))).collect())
+}
+
+impl InvoiceStore for DynamoStore {
+    async fn sequence_value(&self, sequence: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .get_item(format!("SEQ#{sequence}"), "SEQ")
+            .await?
+            .and_then(|i| {
+                i.get("n")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0))
+    }
+
+    async fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
+        let mut items = Vec::with_capacity(writes.len());
+        for w in writes {
+            items.push(match w {
+                Write::NextNumber { sequence, expected } => {
+                    let (cond, values) = if *expected == 0 {
+                        ("attribute_not_exists(PK)", vec![(":next", n(1))])
+                    } else {
+                        (
+                            "n = :expected",
+                            vec![(":next", n(expected + 1)), (":expected", n(*expected))],
+                        )
+                    };
+                    let mut u = Update::builder()
+                        .table_name(&self.table)
+                        .key("PK", s(format!("SEQ#{sequence}")))
+                        .key("SK", s("SEQ"))
+                        .update_expression("SET n = :next")
+                        .condition_expression(cond);
+                    for (k, v) in values {
+                        u = u.expression_attribute_values(k, v);
+                    }
+                    TransactWriteItem::builder()
+                        .update(u.build().map_err(unavailable)?)
+                        .build()
+                }
+                Write::Insert(r) => tx_put(
+                    &self.table,
+                    invoice_item(r)?,
+                    "attribute_not_exists(PK)",
+                    vec![],
+                )?,
+                Write::Update {
+                    record,
+                    expected_version,
+                } => tx_put(
+                    &self.table,
+                    invoice_item(record)?,
+                    "version = :v",
+                    vec![(":v", n(*expected_version))],
+                )?,
+                Write::Outbox(e) => {
+                    let mut item: Item = HashMap::new();
+                    item.insert("PK".into(), s("OUTBOX"));
+                    item.insert("SK".into(), s(outbox_sk(e)));
+                    item.insert("doc".into(), to_doc(*e)?);
+                    tx_put(&self.table, item, "attribute_not_exists(PK)", vec![])?
+                }
+            });
+        }
+        let r = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => Err(
+                StoreError::Conflict(format!("transaction cancelled: {}", e.err())),
+            ),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get(
+        &self,
+        seller_id: &str,
+        invoice_id: &str,
+    ) -> Result<Option<InvoiceRecord>, StoreError> {
+        self.get_item(invoice_pk(seller_id), &invoice_sk(invoice_id))
+            .await?
+            .map(|i| from_doc(&i))
+            .transpose()
+    }
+
+    async fn search(&self, seller_id: &str, q: &SearchQuery) -> Result<Page, StoreError> {
+        let index = search::plan(q);
+        let limit = search::effective_limit(q);
+        let (index_name, pk_attr, sk_attr, pk) = match index {
+            Index::ByCustomer => (
+                "ByCustomer",
+                "GSI1PK",
+                "GSI1SK",
+                format!("{seller_id}#{}", q.customer.as_deref().unwrap_or_default()),
+            ),
+            Index::ByIssueDate => ("ByIssueDate", "GSI2PK", "GSI2SK", seller_id.to_string()),
+            Index::ByAmount => ("ByAmount", "GSI3PK", "GSI3SK", seller_id.to_string()),
+        };
+        let (lo, hi) = search::key_range(q, index);
+        let mut key_cond = "#pk = :pk".to_string();
+        let mut values: Vec<(String, AttributeValue)> = vec![(":pk".into(), s(pk))];
+        match (&lo, &hi) {
+            (Some(lo), Some(hi)) => {
+                key_cond.push_str(" AND #sk BETWEEN :lo AND :hi");
+                values.push((":lo".into(), s(lo)));
+                values.push((":hi".into(), s(hi)));
+            }
+            (Some(lo), None) => {
+                key_cond.push_str(" AND #sk >= :lo");
+                values.push((":lo".into(), s(lo)));
+            }
+            (None, Some(hi)) => {
+                key_cond.push_str(" AND #sk <= :hi");
+                values.push((":hi".into(), s(hi)));
+            }
+            (None, None) => {}
+        }
+        // Conditions the key does not cover, evaluated on the items the index returns.
+        let mut filters = Vec::new();
+        if index == Index::ByAmount || index == Index::ByCustomer {
+            if let Some(f) = q.from {
+                filters.push("issue_date >= :from");
+                values.push((":from".into(), s(f.to_string())));
+            }
+            if let Some(t) = q.to {
+                filters.push("issue_date <= :to");
+                values.push((":to".into(), s(t.to_string())));
+            }
+        }
+        if index != Index::ByAmount {
+            if let Some(a) = q.min_amount {
+                filters.push("payable >= :min");
+                values.push((":min".into(), n(a)));
+            }
+            if let Some(a) = q.max_amount {
+                filters.push("payable <= :max");
+                values.push((":max".into(), n(a)));
+            }
+        }
+        if let Some(st) = q.status {
+            filters.push("#status = :status");
+            values.push((":status".into(), s(st.as_str())));
+        }
+        let mut start = q
+            .cursor
+            .as_deref()
+            .map(|c| decode_cursor(c, seller_id))
+            .transpose()?;
+        let mut items = Vec::new();
+        let mut read = 0usize;
+        let mut next = None;
+        loop {
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index_name)
+                .key_condition_expression(&key_cond)
+                .expression_attribute_names("#pk", pk_attr)
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - items.len()).unwrap_or(200))
+                .set_exclusive_start_key(start.take());
+            if lo.is_some() || hi.is_some() {
+                req = req.expression_attribute_names("#sk", sk_attr);
+            }
+            if !filters.is_empty() {
+                req = req.filter_expression(filters.join(" AND "));
+            }
+            if q.status.is_some() {
+                req = req.expression_attribute_names("#status", "status");
+            }
+            for (k, v) in &values {
+                req = req.expression_attribute_values(k, v.clone());
+            }
+            let out = req.send().await.map_err(unavailable)?;
+            read += usize::try_from(out.scanned_count).unwrap_or(0);
+            for i in out.items.unwrap_or_default() {
+                items.push(from_doc::<InvoiceRecord>(&i)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if items.len() == limit => {
+                    next = Some(encode_cursor(&k));
+                    break;
+                }
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        Ok(Page {
+            items,
+            next,
+            items_read: read,
+        })
+    }
+
+    async fn open_balance(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+        today: NaiveDate,
+    ) -> Result<OpenBalance, StoreError> {
+        let mut balance = OpenBalance::default();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("ByCustomer")
+                .key_condition_expression("GSI1PK = :pk")
+                .filter_expression(
+                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3)",
+                )
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":pk", s(format!("{seller_id}#{customer_id}")))
+                .expression_attribute_values(":c", s(currency))
+                .expression_attribute_values(":inv", s("invoice"))
+                .expression_attribute_values(":s1", s("issued"))
+                .expression_attribute_values(":s2", s("pending_review"))
+                .expression_attribute_values(":s3", s("disputed"))
+                .projection_expression("payable, due_date")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in out.items.unwrap_or_default() {
+                let payable: Decimal = i
+                    .get("payable")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_default();
+                balance.outstanding += payable;
+                let overdue = get_s(&i, "due_date")
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .is_some_and(|d| d < today);
+                if overdue {
+                    balance.overdue_invoices += 1;
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(balance),
+            }
+        }
+    }
+}
+
+impl OutboxStore for DynamoStore {
+    async fn pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK <= :before")
+            .expression_attribute_values(":pk", s("OUTBOX"))
+            .expression_attribute_values(
+                ":before",
+                s(format!(
+                    "{}#~",
+                    before.to_rfc3339_opts(SecondsFormat::Micros, true)
+                )),
+            )
+            .limit(i32::try_from(limit).unwrap_or(100))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items.unwrap_or_default().iter().map(from_doc).collect()
+    }
+
+    async fn delete(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s("OUTBOX"))
+            .key("SK", s(outbox_sk(entry)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! AWS adapters for Seikyu's ports (DynamoDB, S3, SQS, SES v1) and the functions' typed configuration.
+//!
+//! Endpoints and credentials come from the standard AWS environment; `AWS_ENDPOINT_URL` points every
+//! client at LocalStack for local runs.
+
+pub mod dynamo;
+pub mod s3;
+pub mod ses;
+pub mod sqs;
+
+use thiserror::Error;
+
+pub use dynamo::DynamoStore;
+pub use s3::S3Archive;
+pub use ses::SesMailer;
+pub use sqs::SqsQueue;
+
+#[derive(Debug, Error)]
+#[error("configuration: environment variable {0} is missing or empty")]
+pub struct ConfigError(pub &'static str);
+
+/// Settings every function reads at start (fails at init, not per request).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub archive_bucket: String,
+    pub issued_queue_url: String,
+    pub sender_email: String,
+    /// Empty disables the admin path.
+    pub admin_key_sha256: Option<String>,
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError(name))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Config {
+            table: var("TABLE_NAME")?,
+            archive_bucket: var("ARCHIVE_BUCKET")?,
+            issued_queue_url: var("ISSUED_QUEUE_URL")?,
+            sender_email: var("SENDER_EMAIL")?,
+            admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
+        })
+    }
+}
+
+/// The shared SDK configuration (region, credentials, endpoint) from the environment.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// S3 client; path-style addressing when an endpoint override is set (LocalStack has no bucket DNS here).
+pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(sdk);
+    if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        b = b.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
+/// All adapters from one SDK configuration.
+pub struct Adapters {
+    pub store: DynamoStore,
+    pub archive: S3Archive,
+    pub queue: SqsQueue,
+    pub mailer: SesMailer,
+}
+
+impl Adapters {
+    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Self {
+        Adapters {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table),
+            archive: S3Archive::new(s3_client(sdk), &config.archive_bucket),
+            queue: SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.issued_queue_url),
+            mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk)),
+        }
+    }
+}
+
+/// JSON logs for CloudWatch, one line per event, level from `RUST_LOG` (default info).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

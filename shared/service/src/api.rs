@@ -1,0 +1,558 @@
+//! The invoice HTTP API as a pure function of a request: routing, authentication, idempotency, JSON.
+//! The `invoice-api` Lambda converts API Gateway events to [`HttpRequest`] and back; tests call
+//! [`handle`] directly with the in-memory adapters.
+//!
+//! Errors are JSON: `{"error": {"code", "message", "fields": [{"path", "code", "message"}]}}` with 400
+//! (bad input, with field paths), 401, 404, 409, 422. Only a failure of our own infrastructure is a 5xx.
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use seikyu_domain::parse::invoice_from_json;
+use seikyu_domain::{Code, FieldError};
+use serde_json::{Value, json};
+
+use crate::app::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
+use crate::ports::{
+    Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue, OutboxStore,
+    TenantStore,
+};
+use crate::record::{InvoiceRecord, InvoiceStatus, SearchQuery, SellerAccount, StoredResponse};
+
+/// Idempotency records live this long (at least the 24 h clients may retry within).
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 48;
+/// Largest accepted body (a 10,000-line invoice is about 3 MB of JSON).
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Path without the stage prefix, e.g. `/invoices/AOZ-2026-000001`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    fn json(status: u16, v: &Value) -> Self {
+        HttpResponse {
+            status,
+            content_type: "application/json",
+            body: serde_json::to_vec(v).unwrap_or_default(),
+        }
+    }
+    /// The body as JSON (tests and logs).
+    pub fn json_body(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Deployment settings the API needs.
+#[derive(Debug, Clone, Default)]
+pub struct ApiConfig {
+    /// SHA-256 (hex) of the admin key that may create sellers and keys; `None` disables the admin path.
+    pub admin_key_sha256: Option<String>,
+}
+
+fn error(
+    status: u16,
+    code: &str,
+    message: &str,
+    fields: &[FieldError],
+    details: Value,
+) -> HttpResponse {
+    let mut e = json!({ "code": code, "message": message });
+    if !fields.is_empty() {
+        e["fields"] = json!(fields);
+    }
+    if !details.is_null() {
+        e["details"] = details;
+    }
+    HttpResponse::json(status, &json!({ "error": e }))
+}
+
+fn from_app_error(e: AppError) -> HttpResponse {
+    match e {
+        AppError::Invalid(fields) => error(
+            400,
+            "invalid_request",
+            "the request has problems; see fields",
+            &fields,
+            Value::Null,
+        ),
+        AppError::Unauthorized => error(
+            401,
+            "unauthorized",
+            "send 'Authorization: Bearer <api key>'",
+            &[],
+            Value::Null,
+        ),
+        AppError::NotFound(what) => error(
+            404,
+            "not_found",
+            &format!("{what} not found"),
+            &[],
+            Value::Null,
+        ),
+        AppError::Conflict { code, message } => error(409, code, &message, &[], Value::Null),
+        AppError::Unprocessable {
+            code,
+            message,
+            details,
+        } => error(422, code, &message, &[], details),
+        AppError::Internal(m) => {
+            tracing::error!(error = %m, "internal error");
+            error(
+                500,
+                "internal",
+                "an internal error occurred; retry later",
+                &[],
+                Value::Null,
+            )
+        }
+    }
+}
+
+fn bad(path: &str, code: Code, message: &str) -> HttpResponse {
+    from_app_error(AppError::Invalid(vec![FieldError {
+        path: path.into(),
+        code,
+        message: message.into(),
+    }]))
+}
+
+fn money(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// The public view of an invoice.
+pub fn invoice_json(r: &InvoiceRecord) -> Value {
+    json!({
+        "id": r.invoice_id,
+        "number": r.number,
+        "document_type": r.input.document_type,
+        "format": r.format,
+        "status": r.status.as_str(),
+        "issue_date": r.issue_date,
+        "due_date": r.due_date,
+        "currency": r.currency,
+        "buyer": { "name": r.buyer_name, "customer_id": r.customer_id },
+        "totals": {
+            "line_total": money(r.line_total),
+            "tax_total": money(r.tax_total),
+            "payable": money(r.payable),
+            "tax_breakdown": r.tax_breakdown.iter().map(|(c, rate, taxable, tax)| json!({
+                "category": c, "rate": rate.map(money), "taxable": money(*taxable), "tax": money(*tax)
+            })).collect::<Vec<_>>(),
+        },
+        "ubl": { "sha256": r.ubl_sha256, "href": format!("/invoices/{}/ubl", r.invoice_id) },
+        "screening": r.screening,
+        "email": r.email,
+        "dispute": r.dispute,
+        "voided": r.voided,
+        "credits": r.credits,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "version": r.version,
+    })
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.header("authorization")
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
+/// Constant-time comparison of two hex digests.
+fn same_digest(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Answer one request.
+pub async fn handle<S, A, Q, C>(
+    app: &App<S, A, Q, C>,
+    config: &ApiConfig,
+    req: HttpRequest,
+) -> HttpResponse
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+{
+    if req.body.len() > MAX_BODY_BYTES {
+        return error(
+            413,
+            "body_too_large",
+            &format!("at most {MAX_BODY_BYTES} bytes"),
+            &[],
+            Value::Null,
+        );
+    }
+    let segments: Vec<&str> = req
+        .path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let method = req.method.to_ascii_uppercase();
+
+    // Admin: create sellers and keys with the deployment's admin key.
+    if segments.first() == Some(&"admin") {
+        let ok = match (&config.admin_key_sha256, bearer(&req)) {
+            (Some(want), Some(key)) => same_digest(&sha256_hex(key.as_bytes()), want),
+            _ => false,
+        };
+        if !ok {
+            return error(
+                401,
+                "unauthorized",
+                "the admin path needs the admin key",
+                &[],
+                Value::Null,
+            );
+        }
+        return match (method.as_str(), segments.as_slice()) {
+            ("POST", ["admin", "sellers"]) => {
+                let new: NewSeller = match parse_json(&req.body) {
+                    Ok(n) => n,
+                    Err(r) => return r,
+                };
+                match app.create_seller(new).await {
+                    Ok((account, key)) => HttpResponse::json(
+                        201,
+                        &json!({
+                            "seller_id": account.seller_id,
+                            "api_key": key,
+                            "note": "store the key now: only its hash is kept"
+                        }),
+                    ),
+                    Err(e) => from_app_error(e),
+                }
+            }
+            ("POST", ["admin", "sellers", id, "keys"]) => match app.create_api_key(id).await {
+                Ok(key) => HttpResponse::json(201, &json!({ "seller_id": id, "api_key": key })),
+                Err(e) => from_app_error(e),
+            },
+            _ => error(404, "not_found", "no such admin route", &[], Value::Null),
+        };
+    }
+
+    let Some(key) = bearer(&req) else {
+        return from_app_error(AppError::Unauthorized);
+    };
+    let seller = match app.authenticate(key).await {
+        Ok(s) => s,
+        Err(e) => return from_app_error(e),
+    };
+    tracing::Span::current().record("seller_id", seller.seller_id.as_str());
+
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["invoices"]) => create_invoice(app, &seller, &req).await,
+        ("GET", ["invoices"]) => search(app, &seller, &req).await,
+        ("GET", ["invoices", id]) => {
+            respond(app.get(&seller, id).await.map(|r| (200, invoice_json(&r))))
+        }
+        ("GET", ["invoices", id, "ubl"]) => match app.ubl(&seller, id).await {
+            Ok(bytes) => HttpResponse {
+                status: 200,
+                content_type: "application/xml",
+                body: bytes,
+            },
+            Err(e) => from_app_error(e),
+        },
+        ("POST", ["invoices", id, "approve"]) => respond(
+            app.approve(&seller, id)
+                .await
+                .map(|r| (200, invoice_json(&r))),
+        ),
+        ("POST", ["invoices", id, "void"]) => {
+            respond(app.void(&seller, id).await.map(|(inv, cn)| {
+                (
+                    200,
+                    json!({ "invoice": invoice_json(&inv), "credit_note": invoice_json(&cn) }),
+                )
+            }))
+        }
+        ("POST", ["invoices", id, "dispute"]) => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                reason: String,
+            }
+            match parse_json::<Body>(&req.body) {
+                Ok(b) => respond(
+                    app.dispute(&seller, id, &b.reason)
+                        .await
+                        .map(|r| (200, invoice_json(&r))),
+                ),
+                Err(r) => r,
+            }
+        }
+        ("PUT", ["customers", id]) => match parse_json::<CustomerUpdate>(&req.body) {
+            Ok(u) => respond(
+                app.put_customer(&seller, id, u)
+                    .await
+                    .map(|c| (200, json!(c))),
+            ),
+            Err(r) => r,
+        },
+        (_, ["invoices", ..]) | (_, ["customers", ..]) => error(
+            405,
+            "method_not_allowed",
+            &format!("{method} is not supported on {}", req.path),
+            &[],
+            Value::Null,
+        ),
+        _ => error(
+            404,
+            "not_found",
+            &format!("no route {}", req.path),
+            &[],
+            Value::Null,
+        ),
+    }
+}
+
+fn respond(r: Result<(u16, Value), AppError>) -> HttpResponse {
+    match r {
+        Ok((status, v)) => HttpResponse::json(status, &v),
+        Err(e) => from_app_error(e),
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        let code = if e.inner().is_syntax() || e.inner().is_eof() {
+            Code::InvalidJson
+        } else {
+            Code::InvalidValue
+        };
+        bad(if path == "." { "" } else { &path }, code, &msg)
+    })
+}
+
+async fn create_invoice<S, A, Q, C>(
+    app: &App<S, A, Q, C>,
+    seller: &SellerAccount,
+    req: &HttpRequest,
+) -> HttpResponse
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+{
+    let Some(idem) = req.header("idempotency-key").map(str::trim) else {
+        return bad(
+            "Idempotency-Key",
+            Code::Required,
+            "POST /invoices needs an Idempotency-Key header (any unique string, e.g. a UUID)",
+        );
+    };
+    if idem.is_empty() || idem.len() > 255 || !idem.bytes().all(|b| b.is_ascii_graphic()) {
+        return bad(
+            "Idempotency-Key",
+            Code::InvalidFormat,
+            "1-255 visible ASCII characters",
+        );
+    }
+    let now = app.clock.now();
+    let hash = sha256_hex(&req.body);
+    let claim = app
+        .store
+        .claim(
+            &seller.seller_id,
+            idem,
+            &hash,
+            now,
+            now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
+        )
+        .await;
+    match claim {
+        Ok(Claim::Started) => {}
+        Ok(Claim::Replay(stored)) => {
+            return HttpResponse {
+                status: stored.status,
+                content_type: "application/json",
+                body: stored.body.into_bytes(),
+            };
+        }
+        Ok(Claim::InProgress) => {
+            return error(
+                409,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+                &[],
+                Value::Null,
+            );
+        }
+        Ok(Claim::Mismatch) => {
+            return error(
+                409,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different body",
+                &[],
+                Value::Null,
+            );
+        }
+        Err(e) => return from_app_error(e.into()),
+    }
+    let response = match invoice_from_json(&req.body) {
+        Err(e) => from_app_error(AppError::Invalid(vec![e])),
+        Ok(input) => match app.create_invoice(seller, input).await {
+            Ok(r) => HttpResponse::json(201, &invoice_json(&r)),
+            Err(e) => from_app_error(e),
+        },
+    };
+    // Outcomes decided by the request are remembered; our own failures are released for a retry.
+    if response.status >= 500 || response.status == 409 {
+        let _ = app.store.release(&seller.seller_id, idem).await;
+    } else {
+        let stored = StoredResponse {
+            status: response.status,
+            body: String::from_utf8_lossy(&response.body).into_owned(),
+        };
+        if let Err(e) = app.store.finish(&seller.seller_id, idem, &stored).await {
+            tracing::warn!(error = %e, "could not store the idempotent response");
+        }
+    }
+    response
+}
+
+fn parse_date(req: &HttpRequest, name: &str) -> Result<Option<NaiveDate>, HttpResponse> {
+    req.query(name)
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| bad(name, Code::InvalidValue, "a date YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+fn parse_amount(req: &HttpRequest, name: &str) -> Result<Option<Decimal>, HttpResponse> {
+    req.query(name)
+        .map(|v| {
+            v.parse::<Decimal>()
+                .map_err(|_| bad(name, Code::InvalidValue, "a decimal amount"))
+        })
+        .transpose()
+}
+
+async fn search<S, A, Q, C>(
+    app: &App<S, A, Q, C>,
+    seller: &SellerAccount,
+    req: &HttpRequest,
+) -> HttpResponse
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+{
+    let known = [
+        "from",
+        "to",
+        "min_amount",
+        "max_amount",
+        "customer",
+        "status",
+        "limit",
+        "cursor",
+    ];
+    if let Some((k, _)) = req.query.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        return bad(
+            k,
+            Code::UnknownField,
+            &format!("unknown parameter; use {}", known.join(", ")),
+        );
+    }
+    let q = (|| -> Result<SearchQuery, HttpResponse> {
+        let from = parse_date(req, "from")?;
+        let to = parse_date(req, "to")?;
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return Err(bad("to", Code::PeriodInverted, "'to' is before 'from'"));
+        }
+        let status = req
+            .query("status")
+            .map(|s| {
+                InvoiceStatus::parse(s).ok_or_else(|| {
+                    bad(
+                        "status",
+                        Code::InvalidCode,
+                        "pending_review, issued, disputed or void",
+                    )
+                })
+            })
+            .transpose()?;
+        let limit = req
+            .query("limit")
+            .map(|l| {
+                l.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=200).contains(n))
+                    .ok_or_else(|| bad("limit", Code::OutOfRange, "1-200"))
+            })
+            .transpose()?
+            .unwrap_or(50);
+        Ok(SearchQuery {
+            from,
+            to,
+            min_amount: parse_amount(req, "min_amount")?,
+            max_amount: parse_amount(req, "max_amount")?,
+            customer: req.query("customer").map(str::to_string),
+            status,
+            limit,
+            cursor: req.query("cursor").map(str::to_string),
+        })
+    })();
+    let q = match q {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match app.search(seller, &q).await {
+        Ok(page) => HttpResponse::json(
+            200,
+            &json!({
+                "items": page.items.iter().map(invoice_json).collect::<Vec<_>>(),
+                "next_cursor": page.next,
+            }),
+        ),
+        Err(e) => from_app_error(e),
+    }
+}

@@ -1,0 +1,844 @@
+//! Seikyu's use cases: tenants, invoices (screening, gapless numbers, UBL, archive, outbox), their
+//! state changes, search, and outbox delivery. Same code on AWS, in the demo and in the tests.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use seikyu_domain::screening::{self, Decision, Exposure, Screening};
+use seikyu_domain::{
+    CalcError, DocumentType, FieldError, InvoiceInput, InvoiceReference, Seller, Totals, compute,
+    validate,
+};
+use seikyu_einvoice::render;
+use thiserror::Error;
+
+use crate::ports::{
+    ArchiveError, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue,
+    OutboxStore, StoreError, TenantStore, Write,
+};
+use crate::record::{
+    Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery,
+    SellerAccount, VoidRecord,
+};
+
+/// Japan Standard Time: business dates (issue dates, "overdue") are Tokyo dates.
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// The Tokyo calendar date of `t`.
+pub fn tokyo_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&jst()).date_naive()
+}
+
+/// The fiscal year `date` falls in, named by the calendar year it starts in.
+pub fn fiscal_year(date: NaiveDate, start_month: u32) -> i32 {
+    if date.month() >= start_month.clamp(1, 12) {
+        date.year()
+    } else {
+        date.year() - 1
+    }
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Errors a caller can act on. The HTTP layer maps them to 400/401/404/409/422; only `Internal` is a 5xx.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::BadRequest(m) => AppError::Invalid(vec![FieldError {
+                path: "cursor".into(),
+                code: seikyu_domain::Code::InvalidValue,
+                message: m,
+            }]),
+            StoreError::Conflict(m) => AppError::Conflict {
+                code: "conflict",
+                message: m,
+            },
+            StoreError::Unavailable(m) => AppError::Internal(m),
+        }
+    }
+}
+
+impl From<ArchiveError> for AppError {
+    fn from(e: ArchiveError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<CalcError> for AppError {
+    fn from(e: CalcError) -> Self {
+        AppError::Invalid(vec![FieldError {
+            path: String::new(),
+            code: seikyu_domain::Code::OutOfRange,
+            message: e.to_string(),
+        }])
+    }
+}
+
+/// A new tenant, as `POST /admin/sellers` takes it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSeller {
+    pub seller_id: String,
+    pub number_prefix: String,
+    #[serde(default = "default_fy_start")]
+    pub fiscal_year_start_month: u32,
+    pub profile: Seller,
+    #[serde(default)]
+    pub default_credit_limit: Option<Decimal>,
+}
+
+fn default_fy_start() -> u32 {
+    4
+}
+
+/// Settings of a buyer, as `PUT /customers/{id}` takes them.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerUpdate {
+    #[serde(default)]
+    pub credit_limit: Option<Decimal>,
+    #[serde(default)]
+    pub late_payments_12m: u32,
+}
+
+/// How many times a create races for the next number before giving up with 409.
+const NUMBER_ATTEMPTS: usize = 20;
+/// Outbox entries younger than this are left to the request that wrote them.
+pub const OUTBOX_GRACE_SECONDS: i64 = 30;
+
+pub struct App<S, A, Q, C> {
+    pub store: S,
+    pub archive: A,
+    pub queue: Q,
+    pub clock: C,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub delivered: usize,
+    pub failed: usize,
+}
+
+fn field(path: &str, code: seikyu_domain::Code, message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![FieldError {
+        path: path.into(),
+        code,
+        message: message.into(),
+    }])
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A new API key: `sk_` + 64 hex digits from the OS random source.
+pub fn generate_api_key() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random source: {e}")))?;
+    let mut key = String::from("sk_");
+    for b in bytes {
+        let _ = write!(key, "{b:02x}");
+    }
+    Ok(key)
+}
+
+impl<S, A, Q, C> App<S, A, Q, C>
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+{
+    // ---- tenants -------------------------------------------------------------------------------
+
+    /// Create a seller and its first API key (returned once; only its hash is stored).
+    pub async fn create_seller(&self, new: NewSeller) -> Result<(SellerAccount, String), AppError> {
+        if !valid_id(&new.seller_id) {
+            return Err(field(
+                "seller_id",
+                seikyu_domain::Code::InvalidFormat,
+                "1-64 letters, digits, '-' or '_'",
+            ));
+        }
+        if !valid_id(&new.number_prefix) || new.number_prefix.len() > 16 {
+            return Err(field(
+                "number_prefix",
+                seikyu_domain::Code::InvalidFormat,
+                "1-16 letters, digits, '-' or '_'",
+            ));
+        }
+        if !(1..=12).contains(&new.fiscal_year_start_month) {
+            return Err(field(
+                "fiscal_year_start_month",
+                seikyu_domain::Code::OutOfRange,
+                "a month, 1-12",
+            ));
+        }
+        let errors = validate_profile(&new.profile);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let account = SellerAccount {
+            seller_id: new.seller_id,
+            number_prefix: new.number_prefix,
+            fiscal_year_start_month: new.fiscal_year_start_month,
+            profile: new.profile,
+            default_credit_limit: new.default_credit_limit,
+            created_at: self.clock.now(),
+        };
+        self.store
+            .create_seller(&account)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => AppError::Conflict {
+                    code: "seller_exists",
+                    message: format!("seller {} exists", account.seller_id),
+                },
+                e => e.into(),
+            })?;
+        let key = self.create_api_key(&account.seller_id).await?;
+        Ok((account, key))
+    }
+
+    pub async fn create_api_key(&self, seller_id: &str) -> Result<String, AppError> {
+        if self.store.get_seller(seller_id).await?.is_none() {
+            return Err(AppError::NotFound(format!("seller {seller_id}")));
+        }
+        let key = generate_api_key()?;
+        self.store
+            .add_api_key(&sha256_hex(key.as_bytes()), seller_id)
+            .await?;
+        Ok(key)
+    }
+
+    /// The seller an API key belongs to.
+    pub async fn authenticate(&self, api_key: &str) -> Result<SellerAccount, AppError> {
+        let Some(seller_id) = self
+            .store
+            .seller_for_key(&sha256_hex(api_key.as_bytes()))
+            .await?
+        else {
+            return Err(AppError::Unauthorized);
+        };
+        self.store
+            .get_seller(&seller_id)
+            .await?
+            .ok_or(AppError::Unauthorized)
+    }
+
+    pub async fn put_customer(
+        &self,
+        seller: &SellerAccount,
+        customer_id: &str,
+        update: CustomerUpdate,
+    ) -> Result<Customer, AppError> {
+        if !valid_id(customer_id) {
+            return Err(field(
+                "customer_id",
+                seikyu_domain::Code::InvalidFormat,
+                "1-64 letters, digits, '-' or '_'",
+            ));
+        }
+        if update.credit_limit.is_some_and(|l| l < Decimal::ZERO) {
+            return Err(field(
+                "credit_limit",
+                seikyu_domain::Code::OutOfRange,
+                "must not be negative",
+            ));
+        }
+        let c = Customer {
+            seller_id: seller.seller_id.clone(),
+            customer_id: customer_id.to_string(),
+            credit_limit: update.credit_limit,
+            late_payments_12m: update.late_payments_12m,
+        };
+        self.store.put_customer(&c).await?;
+        Ok(c)
+    }
+
+    // ---- invoices ------------------------------------------------------------------------------
+
+    /// Screen, number, render, archive and store an invoice; an approved one is queued for sending
+    /// through the outbox written in the same transaction.
+    pub async fn create_invoice(
+        &self,
+        seller: &SellerAccount,
+        mut input: InvoiceInput,
+    ) -> Result<InvoiceRecord, AppError> {
+        // The seller on the invoice is the tenant's stored profile; a request for another seller is refused.
+        if input.seller.tax_id != seller.profile.tax_id {
+            return Err(AppError::Unprocessable {
+                code: "seller_mismatch",
+                message: format!(
+                    "the invoice's seller.tax_id {:?} is not the authenticated seller's {:?}",
+                    input.seller.tax_id, seller.profile.tax_id
+                ),
+                details: serde_json::Value::Null,
+            });
+        }
+        input.seller = seller.profile.clone();
+        input.number = None;
+        validate(&input).map_err(|e| AppError::Invalid(e.errors))?;
+        let totals = compute(&input)?;
+        let now = self.clock.now();
+
+        let screening = self
+            .screen(seller, &input, &totals, tokyo_date(now))
+            .await?;
+        let status = match screening.decision {
+            Decision::Rejected => {
+                return Err(AppError::Unprocessable {
+                    code: "screening_rejected",
+                    message: "the buyer did not pass credit screening (審査)".into(),
+                    details: serde_json::to_value(&screening).unwrap_or_default(),
+                });
+            }
+            Decision::PendingReview => InvoiceStatus::PendingReview,
+            Decision::Approved => InvoiceStatus::Issued,
+        };
+        let (record, _) = self
+            .insert_numbered(seller, input, &totals, status, Some(screening), None)
+            .await?;
+        if record.status == InvoiceStatus::Issued {
+            self.deliver(&OutboxEntry::issued(
+                &record.seller_id,
+                &record.invoice_id,
+                record.created_at,
+            ))
+            .await;
+        }
+        Ok(record)
+    }
+
+    async fn screen(
+        &self,
+        seller: &SellerAccount,
+        input: &InvoiceInput,
+        totals: &Totals,
+        today: NaiveDate,
+    ) -> Result<Screening, AppError> {
+        let (exposure, limit) = match input.buyer.customer_id.as_deref() {
+            Some(cid) => {
+                let customer = self.store.get_customer(&seller.seller_id, cid).await?;
+                let open = self
+                    .store
+                    .open_balance(&seller.seller_id, cid, &input.currency, today)
+                    .await?;
+                (
+                    Exposure {
+                        outstanding: open.outstanding,
+                        overdue_invoices: open.overdue_invoices,
+                        late_payments_12m: customer.as_ref().map_or(0, |c| c.late_payments_12m),
+                    },
+                    customer
+                        .and_then(|c| c.credit_limit)
+                        .or(seller.default_credit_limit),
+                )
+            }
+            None => (Exposure::default(), seller.default_credit_limit),
+        };
+        Ok(screening::screen(&exposure, totals.payable, limit))
+    }
+
+    /// Take the next number of the right sequence and commit the document with `extra` writes, retrying
+    /// when a concurrent request took the number first. The number is used only if the commit succeeds,
+    /// so the sequence has no gaps.
+    /// `voids`: the invoice a credit note cancels; it is marked void, naming the credit note's number, in
+    /// the same transaction.
+    async fn insert_numbered(
+        &self,
+        seller: &SellerAccount,
+        mut input: InvoiceInput,
+        totals: &Totals,
+        status: InvoiceStatus,
+        screening: Option<Screening>,
+        voids: Option<&InvoiceRecord>,
+    ) -> Result<(InvoiceRecord, Option<InvoiceRecord>), AppError> {
+        let fy = fiscal_year(input.issue_date, seller.fiscal_year_start_month);
+        let (kind, prefix) = match input.document_type {
+            DocumentType::Invoice => ("INV", seller.number_prefix.clone()),
+            DocumentType::CreditNote => ("CN", format!("{}-CN", seller.number_prefix)),
+        };
+        let sequence = format!("{}#{kind}#{fy}", seller.seller_id);
+        for attempt in 0..NUMBER_ATTEMPTS {
+            let current = self.store.sequence_value(&sequence).await?;
+            let number = format!("{prefix}-{fy}-{:06}", current + 1);
+            input.number = Some(number.clone());
+            let xml = render(
+                &input,
+                totals,
+                Vec::with_capacity(4096 + 1024 * input.lines.len()),
+            )
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            let sha = sha256_hex(&xml);
+            // Content-addressed key: a lost race leaves an unreferenced object, never a clash.
+            let key = format!("{}/{fy}/{number}-{}.xml", seller.seller_id, &sha[..16]);
+            self.archive.put(&key, "application/xml", &xml).await?;
+            let now = self.clock.now();
+            let record = InvoiceRecord {
+                seller_id: seller.seller_id.clone(),
+                invoice_id: number.clone(),
+                number,
+                document_type: input.document_type,
+                format: input.resolved_format(),
+                status,
+                version: 1,
+                issue_date: input.issue_date,
+                due_date: input.due_date,
+                currency: input.currency.clone(),
+                buyer_name: input.buyer.name.clone(),
+                customer_id: input.buyer.customer_id.clone(),
+                line_total: totals.line_total,
+                tax_total: totals.tax_total,
+                payable: totals.payable,
+                tax_breakdown: totals
+                    .breakdown
+                    .iter()
+                    .map(|b| (b.category.code().to_string(), b.rate, b.taxable, b.tax))
+                    .collect(),
+                ubl_key: key,
+                ubl_sha256: sha,
+                screening: screening.clone(),
+                email: None,
+                dispute: None,
+                voided: None,
+                credits: voids.map(|v| v.invoice_id.clone()),
+                created_at: now,
+                updated_at: now,
+                input: input.clone(),
+            };
+            let outbox = OutboxEntry::issued(&record.seller_id, &record.invoice_id, now);
+            let voided = voids.map(|v| {
+                let mut v = v.clone();
+                v.version += 1;
+                v.status = InvoiceStatus::Void;
+                v.voided = Some(VoidRecord {
+                    credit_note_id: record.invoice_id.clone(),
+                    at: now,
+                });
+                v.updated_at = now;
+                v
+            });
+            let mut writes = vec![
+                Write::NextNumber {
+                    sequence: &sequence,
+                    expected: current,
+                },
+                Write::Insert(&record),
+            ];
+            if status == InvoiceStatus::Issued {
+                writes.push(Write::Outbox(&outbox));
+            }
+            if let (Some(v), Some(old)) = (&voided, voids) {
+                writes.push(Write::Update {
+                    record: v,
+                    expected_version: old.version,
+                });
+            }
+            match self.store.commit(&writes).await {
+                Ok(()) => return Ok((record, voided)),
+                Err(StoreError::Conflict(_)) => {
+                    // Someone else took this number (or changed the voided invoice); back off and retry.
+                    backoff(attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "busy",
+            message: "too many concurrent requests for this seller's numbers; retry".into(),
+        })
+    }
+
+    /// Send an outbox entry's message and remove the entry. A failure leaves the entry for the sweeper.
+    async fn deliver(&self, entry: &OutboxEntry) -> bool {
+        match self.queue.send(&entry.message).await {
+            Ok(()) => {
+                if let Err(e) = self.store.delete(entry).await {
+                    tracing::warn!(outbox = %entry.id, error = %e, "sent but not removed from the outbox; it will be sent again");
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(outbox = %entry.id, error = %e, "queue send failed; the outbox sweeper will retry");
+                false
+            }
+        }
+    }
+
+    /// Deliver outbox entries older than the grace period (written by requests that died before sending).
+    pub async fn sweep_outbox(&self, limit: usize) -> Result<SweepReport, AppError> {
+        let before = self.clock.now() - Duration::seconds(OUTBOX_GRACE_SECONDS);
+        let mut report = SweepReport::default();
+        for entry in self.store.pending(before, limit).await? {
+            if self.deliver(&entry).await {
+                report.delivered += 1;
+            } else {
+                report.failed += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    pub async fn get(&self, seller: &SellerAccount, id: &str) -> Result<InvoiceRecord, AppError> {
+        self.store
+            .get(&seller.seller_id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("invoice {id}")))
+    }
+
+    /// The archived UBL bytes, verified against the hash recorded at issue.
+    pub async fn ubl(&self, seller: &SellerAccount, id: &str) -> Result<Vec<u8>, AppError> {
+        let r = self.get(seller, id).await?;
+        let bytes = self.archive.get(&r.ubl_key).await?.ok_or_else(|| {
+            AppError::Internal(format!("archived document {} is missing", r.ubl_key))
+        })?;
+        if sha256_hex(&bytes) != r.ubl_sha256 {
+            return Err(AppError::Internal(format!(
+                "archived document {} does not match its recorded hash",
+                r.ubl_key
+            )));
+        }
+        Ok(bytes)
+    }
+
+    pub async fn search(&self, seller: &SellerAccount, q: &SearchQuery) -> Result<Page, AppError> {
+        Ok(self.store.search(&seller.seller_id, q).await?)
+    }
+
+    /// Apply `change` to the current record and store it, retrying when it changed underneath.
+    async fn update_with<F>(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+        change: F,
+        outbox: bool,
+    ) -> Result<InvoiceRecord, AppError>
+    where
+        F: Fn(&mut InvoiceRecord) -> Result<(), AppError>,
+    {
+        for attempt in 0..NUMBER_ATTEMPTS {
+            let mut r = self.get(seller, id).await?;
+            let expected = r.version;
+            change(&mut r)?;
+            r.version += 1;
+            r.updated_at = self.clock.now();
+            let entry = OutboxEntry::issued(&r.seller_id, &r.invoice_id, r.updated_at);
+            let mut writes = vec![Write::Update {
+                record: &r,
+                expected_version: expected,
+            }];
+            if outbox {
+                writes.push(Write::Outbox(&entry));
+            }
+            match self.store.commit(&writes).await {
+                Ok(()) => {
+                    if outbox {
+                        self.deliver(&entry).await;
+                    }
+                    return Ok(r);
+                }
+                Err(StoreError::Conflict(_)) => backoff(attempt).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "busy",
+            message: format!("invoice {id} keeps changing; retry"),
+        })
+    }
+
+    /// Send a pending_review invoice after a person approved it.
+    pub async fn approve(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+    ) -> Result<InvoiceRecord, AppError> {
+        self.update_with(
+            seller,
+            id,
+            |r| match r.status {
+                InvoiceStatus::PendingReview => {
+                    r.status = InvoiceStatus::Issued;
+                    Ok(())
+                }
+                s => Err(invalid_state(r, s, "approve", "pending_review")),
+            },
+            true,
+        )
+        .await
+    }
+
+    /// Record the buyer's objection (異議申し立て).
+    pub async fn dispute(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+        reason: &str,
+    ) -> Result<InvoiceRecord, AppError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 2000 {
+            return Err(field(
+                "reason",
+                seikyu_domain::Code::Required,
+                "give the reason (1-2000 characters)",
+            ));
+        }
+        let at = self.clock.now();
+        self.update_with(
+            seller,
+            id,
+            |r| {
+                if r.document_type != DocumentType::Invoice {
+                    return Err(invalid_state(r, r.status, "dispute", "an invoice"));
+                }
+                match r.status {
+                    InvoiceStatus::Issued | InvoiceStatus::PendingReview => {
+                        r.status = InvoiceStatus::Disputed;
+                        r.dispute = Some(DisputeRecord {
+                            reason: reason.to_string(),
+                            at,
+                        });
+                        Ok(())
+                    }
+                    s => Err(invalid_state(r, s, "dispute", "issued or pending_review")),
+                }
+            },
+            false,
+        )
+        .await
+    }
+
+    /// Cancel an unpaid invoice: issue a credit note for its full amount and mark the invoice void, in one
+    /// transaction. The credit note is queued for sending like an invoice.
+    pub async fn void(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+    ) -> Result<(InvoiceRecord, InvoiceRecord), AppError> {
+        for attempt in 0..3 {
+            let invoice = self.get(seller, id).await?;
+            if invoice.document_type != DocumentType::Invoice || !invoice.is_open() {
+                return Err(invalid_state(
+                    &invoice,
+                    invoice.status,
+                    "void",
+                    "an unpaid invoice",
+                ));
+            }
+            let now = self.clock.now();
+            let mut cn = invoice.input.clone();
+            cn.document_type = DocumentType::CreditNote;
+            cn.number = None;
+            cn.issue_date = tokyo_date(now).max(invoice.issue_date);
+            cn.due_date = None;
+            // BR-CO-25 wants terms for any amount due; for a cancellation they say nothing is to be paid.
+            cn.payment_terms = Some(format!(
+                "請求書 {0} の取消につきお支払いは不要です / Cancels invoice {0}: nothing is to be paid",
+                invoice.number
+            ));
+            cn.prepaid_amount = None;
+            cn.preceding_invoice = Some(InvoiceReference {
+                number: invoice.number.clone(),
+                issue_date: Some(invoice.issue_date),
+            });
+            cn.note = Some(format!(
+                "請求書 {0} の取消 / Cancellation of invoice {0}",
+                invoice.number
+            ));
+            validate(&cn)
+                .map_err(|e| AppError::Internal(format!("credit note for {id} is invalid: {e}")))?;
+            let totals = compute(&cn)?;
+            match self
+                .insert_numbered(
+                    seller,
+                    cn,
+                    &totals,
+                    InvoiceStatus::Issued,
+                    None,
+                    Some(&invoice),
+                )
+                .await
+            {
+                Ok((credit_note, Some(voided))) => {
+                    self.deliver(&OutboxEntry::issued(
+                        &credit_note.seller_id,
+                        &credit_note.invoice_id,
+                        credit_note.created_at,
+                    ))
+                    .await;
+                    return Ok((voided, credit_note));
+                }
+                Ok(_) => {
+                    return Err(AppError::Internal(
+                        "void committed without the invoice update".into(),
+                    ));
+                }
+                // The invoice changed underneath (paid, disputed, voided): look again.
+                Err(AppError::Conflict { .. }) => backoff(attempt).await,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "busy",
+            message: format!("invoice {id} keeps changing; retry"),
+        })
+    }
+}
+
+fn invalid_state(r: &InvoiceRecord, s: InvoiceStatus, action: &str, wanted: &str) -> AppError {
+    AppError::Conflict {
+        code: "invalid_state",
+        message: format!(
+            "cannot {action} {} {}: it is {}; only {wanted}",
+            if r.document_type == DocumentType::Invoice {
+                "invoice"
+            } else {
+                "credit note"
+            },
+            r.invoice_id,
+            s.as_str()
+        ),
+    }
+}
+
+/// The seller profile as every invoice will carry it: checked with a minimal invoice around it.
+fn validate_profile(profile: &Seller) -> Vec<FieldError> {
+    let probe = InvoiceInput {
+        document_type: DocumentType::Invoice,
+        number: Some("PROBE-1".into()),
+        format: None,
+        issue_date: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+        due_date: NaiveDate::from_ymd_opt(2026, 1, 31),
+        currency: "JPY".into(),
+        tax_currency: None,
+        seller: profile.clone(),
+        buyer: seikyu_domain::Buyer {
+            name: "probe".into(),
+            trading_name: None,
+            address: seikyu_domain::Address {
+                street: None,
+                additional_street: None,
+                city: None,
+                postal_code: None,
+                subdivision: None,
+                country: "JP".into(),
+            },
+            customer_id: None,
+            tax_id: None,
+            legal_id: None,
+            endpoint: Some(seikyu_domain::Endpoint {
+                id: "7000012050002".into(),
+                scheme: "0188".into(),
+            }),
+            contact: None,
+        },
+        lines: vec![],
+        allowances_charges: vec![],
+        period: None,
+        delivery_date: None,
+        payment_terms: None,
+        note: None,
+        buyer_reference: Some("probe".into()),
+        order_reference: None,
+        contract_reference: None,
+        preceding_invoice: None,
+        prepaid_amount: None,
+    };
+    match validate(&probe) {
+        Ok(()) => vec![],
+        Err(e) => e
+            .errors
+            .into_iter()
+            .filter(|e| e.path.starts_with("seller."))
+            .map(|mut e| {
+                e.path = format!("profile.{}", &e.path["seller.".len()..]);
+                e
+            })
+            .collect(),
+    }
+}
+
+/// A short random pause before retrying a lost race: up to 2, 4, 8 ... 64 ms.
+async fn backoff(attempt: usize) {
+    let mut r = [0u8; 1];
+    let _ = getrandom::fill(&mut r);
+    let cap_ms = 2u64 << attempt.min(5);
+    tokio::time::sleep(std::time::Duration::from_millis(
+        u64::from(r[0]) % cap_ms + 1,
+    ))
+    .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokyo_dates() {
+        let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 4, 15, 0, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            tokyo_date(t),
+            NaiveDate::from_ymd_opt(2026, 11, 5).unwrap_or_default()
+        );
+        let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 4, 14, 59, 59)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            tokyo_date(t),
+            NaiveDate::from_ymd_opt(2026, 11, 4).unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn fiscal_years_start_in_the_sellers_month() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert_eq!(fiscal_year(d(2026, 3, 31), 4), 2025);
+        assert_eq!(fiscal_year(d(2026, 4, 1), 4), 2026);
+        assert_eq!(fiscal_year(d(2026, 1, 1), 1), 2026);
+    }
+
+    #[test]
+    fn api_keys_are_long_and_distinct() {
+        let a = generate_api_key().unwrap_or_default();
+        let b = generate_api_key().unwrap_or_default();
+        assert_eq!(a.len(), 3 + 64);
+        assert_ne!(a, b);
+    }
+}

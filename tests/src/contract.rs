@@ -1,0 +1,727 @@
+//! One contract suite for the store adapters: every check runs the real use cases (`App`, the HTTP
+//! handler, the mailer) over the store under test, with in-memory archive, queue and mailer so failures
+//! can be injected. `tests/contract_memory.rs` runs it on the in-memory store, `tests/contract_dynamo.rs`
+//! on DynamoDB (LocalStack).
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use seikyu_domain::InvoiceInput;
+use seikyu_domain::parse::invoice_from_json;
+use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
+use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
+use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue};
+use seikyu_service::ports::{Clock, IdempotencyStore, InvoiceStore, OutboxStore, TenantStore};
+use seikyu_service::record::{InvoiceStatus, SearchQuery, SellerAccount};
+use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
+use serde_json::Value;
+
+pub trait Store: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + 'static {}
+impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + 'static> Store for T {}
+
+pub type TestApp<S> = App<S, MemoryArchive, MemoryQueue, FixedClock>;
+
+pub const ADMIN_KEY: &str = "contract-admin-key";
+
+pub fn api_config() -> ApiConfig {
+    ApiConfig {
+        admin_key_sha256: Some(sha256_hex(ADMIN_KEY.as_bytes())),
+    }
+}
+
+pub fn app<S: Store>(store: S) -> Arc<TestApp<S>> {
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 5, 1, 0, 0)
+        .single()
+        .expect("time");
+    Arc::new(App {
+        store,
+        archive: MemoryArchive::default(),
+        queue: MemoryQueue::default(),
+        clock: FixedClock::new(at),
+    })
+}
+
+/// An id no other run uses (the DynamoDB table is shared between runs).
+pub fn unique(prefix: &str) -> String {
+    let mut r = [0u8; 6];
+    getrandom::fill(&mut r).expect("random");
+    format!(
+        "{prefix}-{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+pub fn fixture(name: &str) -> InvoiceInput {
+    let path = crate::fixtures_dir("valid").join(format!("{name}.json"));
+    invoice_from_json(&std::fs::read(&path).expect("fixture")).expect("fixture parses")
+}
+
+/// A fresh Japanese seller (the jp fixtures' seller) and its API key.
+pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (SellerAccount, String) {
+    let new = NewSeller {
+        seller_id: unique("s"),
+        number_prefix: "AOZ".into(),
+        fiscal_year_start_month: 4,
+        profile: fixture("jp-standard-10-lines").seller,
+        default_credit_limit: limit,
+    };
+    app.create_seller(new).await.expect("seller created")
+}
+
+pub fn request(method: &str, path: &str, key: &str, body: Option<&Value>) -> HttpRequest {
+    HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        query: vec![],
+        headers: vec![("authorization".into(), format!("Bearer {key}"))],
+        body: body
+            .map(|b| serde_json::to_vec(b).expect("json"))
+            .unwrap_or_default(),
+    }
+}
+
+pub fn post_invoice(key: &str, idem: &str, body: &Value) -> HttpRequest {
+    let mut r = request("POST", "/invoices", key, Some(body));
+    r.headers.push(("idempotency-key".into(), idem.into()));
+    r
+}
+
+fn invoice_body(name: &str) -> Value {
+    serde_json::to_value(fixture(name)).expect("json")
+}
+
+async fn call<S: Store>(app: &TestApp<S>, req: HttpRequest) -> HttpResponse {
+    handle(app, &api_config(), req).await
+}
+
+// ---- the checks ---------------------------------------------------------------------------------------
+
+pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, key) = seller(&app, None).await;
+    assert_eq!(
+        app.authenticate(&key).await.expect("key works").seller_id,
+        account.seller_id
+    );
+    assert!(matches!(
+        app.authenticate("sk_wrong").await,
+        Err(AppError::Unauthorized)
+    ));
+    let again = NewSeller {
+        seller_id: account.seller_id.clone(),
+        number_prefix: "X".into(),
+        fiscal_year_start_month: 4,
+        profile: account.profile.clone(),
+        default_credit_limit: None,
+    };
+    assert!(matches!(
+        app.create_seller(again).await,
+        Err(AppError::Conflict {
+            code: "seller_exists",
+            ..
+        })
+    ));
+    // A second key for the same seller; keys are stored only as hashes.
+    let key2 = app
+        .create_api_key(&account.seller_id)
+        .await
+        .expect("second key");
+    assert_ne!(key, key2);
+    assert_eq!(
+        app.store.seller_for_key(&key).await.expect("lookup"),
+        None,
+        "raw keys are never stored"
+    );
+    assert_eq!(
+        app.store
+            .seller_for_key(&sha256_hex(key2.as_bytes()))
+            .await
+            .expect("lookup"),
+        Some(account.seller_id.clone())
+    );
+    // Admin path over HTTP.
+    let body = serde_json::json!({
+        "seller_id": unique("adm"), "number_prefix": "ADM", "profile": serde_json::to_value(&account.profile).expect("json")
+    });
+    let mut req = request("POST", "/admin/sellers", ADMIN_KEY, Some(&body));
+    assert_eq!(call(&app, req.clone()).await.status, 201);
+    req.headers = vec![("authorization".into(), format!("Bearer {key}"))];
+    assert_eq!(
+        call(&app, req).await.status,
+        401,
+        "a seller key is not an admin key"
+    );
+}
+
+/// Parallel creates for one seller get numbers 1..=n: no gap, no duplicate.
+pub async fn gapless_numbers_under_concurrency<S: Store>(app: Arc<TestApp<S>>, n: usize) {
+    let (account, _) = seller(&app, None).await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (app, account) = (app.clone(), account.clone());
+        set.spawn(async move {
+            app.create_invoice(&account, fixture("jp-three-lines-105-yen-floor"))
+                .await
+        });
+    }
+    let mut numbers = Vec::new();
+    while let Some(r) = set.join_next().await {
+        numbers.push(r.expect("task").expect("created").number);
+    }
+    numbers.sort();
+    let want: Vec<String> = (1..=n).map(|i| format!("AOZ-2026-{i:06}")).collect();
+    assert_eq!(numbers, want);
+}
+
+pub async fn idempotency<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, key) = seller(&app, None).await;
+    let body = invoice_body("jp-mixed-standard-reduced");
+    let first = call(&app, post_invoice(&key, "order-1", &body)).await;
+    assert_eq!(first.status, 201, "{}", first.json_body());
+    let again = call(&app, post_invoice(&key, "order-1", &body)).await;
+    assert_eq!(again, first, "same key and body: the same response");
+    let mut other = body.clone();
+    other["note"] = Value::String("changed".into());
+    let reused = call(&app, post_invoice(&key, "order-1", &other)).await;
+    assert_eq!(reused.status, 409);
+    assert_eq!(
+        reused.json_body()["error"]["code"],
+        "idempotency_key_reused"
+    );
+    let page = app
+        .search(&account, &SearchQuery::default())
+        .await
+        .expect("search");
+    assert_eq!(page.items.len(), 1, "only one invoice was created");
+    // A claim still running answers 409 in progress.
+    let now = app.clock.now();
+    app.store
+        .claim(
+            &account.seller_id,
+            "order-2",
+            &sha256_hex(&serde_json::to_vec(&body).expect("json")),
+            now,
+            now + Duration::hours(48),
+        )
+        .await
+        .expect("claim");
+    let busy = call(&app, post_invoice(&key, "order-2", &body)).await;
+    assert_eq!(busy.json_body()["error"]["code"], "idempotency_in_progress");
+    // Validation failures are remembered too; a missing key is a 400 with the header as the field.
+    let mut bad = body.clone();
+    bad["lines"] = serde_json::json!([]);
+    assert_eq!(
+        call(&app, post_invoice(&key, "order-3", &bad)).await.status,
+        400
+    );
+    assert_eq!(
+        call(&app, post_invoice(&key, "order-3", &bad)).await.status,
+        400
+    );
+    let no_key = call(&app, request("POST", "/invoices", &key, Some(&body))).await;
+    assert_eq!(no_key.status, 400);
+    assert_eq!(
+        no_key.json_body()["error"]["fields"][0]["path"],
+        "Idempotency-Key"
+    );
+}
+
+pub async fn tenant_isolation<S: Store>(app: Arc<TestApp<S>>) {
+    let (a, key_a) = seller(&app, None).await;
+    let (_b, key_b) = seller(&app, None).await;
+    let created = call(
+        &app,
+        post_invoice(&key_a, "x", &invoice_body("jp-standard-10-lines")),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let id = created.json_body()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        call(
+            &app,
+            request("GET", &format!("/invoices/{id}"), &key_a, None)
+        )
+        .await
+        .status,
+        200
+    );
+    for (method, path) in [
+        ("GET", format!("/invoices/{id}")),
+        ("GET", format!("/invoices/{id}/ubl")),
+        ("POST", format!("/invoices/{id}/void")),
+        ("POST", format!("/invoices/{id}/approve")),
+    ] {
+        let r = call(&app, request(method, &path, &key_b, None)).await;
+        assert_eq!(r.status, 404, "{method} {path} as another seller");
+    }
+    let dispute = request(
+        "POST",
+        &format!("/invoices/{id}/dispute"),
+        &key_b,
+        Some(&serde_json::json!({"reason": "x"})),
+    );
+    assert_eq!(call(&app, dispute).await.status, 404);
+    let list = call(&app, request("GET", "/invoices", &key_b, None)).await;
+    assert_eq!(list.json_body()["items"].as_array().map(Vec::len), Some(0));
+    // Posting an invoice for another seller's tax id is refused.
+    let mut foreign = invoice_body("jp-standard-10-lines");
+    foreign["seller"]["tax_id"] = Value::String("T7000012050002".into());
+    let r = call(&app, post_invoice(&key_b, "y", &foreign)).await;
+    assert_eq!(r.json_body()["error"]["code"], "seller_mismatch");
+    // The invoice is untouched.
+    let still = app.get(&a, &id).await.expect("exists");
+    assert_eq!(still.status, InvoiceStatus::Issued);
+    assert_eq!(
+        call(&app, request("GET", "/invoices", "sk_nobody", None))
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        call(
+            &app,
+            HttpRequest {
+                method: "GET".into(),
+                path: "/invoices".into(),
+                ..Default::default()
+            }
+        )
+        .await
+        .status,
+        401
+    );
+}
+
+/// The process "dies" between the database commit and the queue send: the outbox entry survives and
+/// the sweeper delivers it.
+pub async fn outbox_survives_a_failed_send<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, _) = seller(&app, None).await;
+    app.queue.drain();
+    app.queue.fail_next(1);
+    let r = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("created");
+    assert!(app.queue.is_empty(), "the send failed");
+    // Too young for the sweeper: the request that wrote it may still send it.
+    let swept = app.sweep_outbox(100).await.expect("sweep");
+    assert_eq!(swept.delivered, 0);
+    app.clock.set(app.clock.now() + Duration::seconds(31));
+    let swept = app.sweep_outbox(1000).await.expect("sweep");
+    assert!(swept.delivered >= 1);
+    let msgs = app.queue.drain();
+    assert!(
+        msgs.iter()
+            .any(|m| m.invoice_id == r.invoice_id && m.seller_id == account.seller_id),
+        "{msgs:?}"
+    );
+    let again = app.sweep_outbox(1000).await.expect("sweep");
+    assert_eq!(
+        app.queue
+            .drain()
+            .iter()
+            .filter(|m| m.invoice_id == r.invoice_id && m.seller_id == account.seller_id)
+            .count(),
+        0,
+        "{again:?}"
+    );
+}
+
+pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, key) = seller(&app, None).await;
+    app.put_customer(
+        &account,
+        "CUST-0042",
+        CustomerUpdate {
+            credit_limit: Some(Decimal::from(100_000)),
+            late_payments_12m: 0,
+        },
+    )
+    .await
+    .expect("customer");
+    app.queue.drain();
+    // 58,136 under the limit: issued and queued.
+    let first = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("first");
+    assert_eq!(first.status, InvoiceStatus::Issued);
+    // +58,544 = 116,680 > 100,000: stored, numbered, not sent.
+    let second = app
+        .create_invoice(&account, fixture("jp-mixed-standard-reduced"))
+        .await
+        .expect("second");
+    assert_eq!(second.status, InvoiceStatus::PendingReview);
+    assert_eq!(second.number, "AOZ-2026-000002");
+    let queued: Vec<_> = app
+        .queue
+        .drain()
+        .into_iter()
+        .filter(|m| m.seller_id == account.seller_id)
+        .collect();
+    assert_eq!(queued.len(), 1, "only the approved one is sent");
+    // +569,800 > 2 x limit: rejected with 422, no number used.
+    let r = call(
+        &app,
+        post_invoice(&key, "big", &invoice_body("jp-exempt-and-export")),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json_body()["error"]["code"], "screening_rejected");
+    let approved = app
+        .approve(&account, &second.invoice_id)
+        .await
+        .expect("approve");
+    assert_eq!(approved.status, InvoiceStatus::Issued);
+    assert!(
+        app.queue
+            .drain()
+            .iter()
+            .any(|m| m.invoice_id == second.invoice_id)
+    );
+    assert!(matches!(
+        app.approve(&account, &second.invoice_id).await,
+        Err(AppError::Conflict {
+            code: "invalid_state",
+            ..
+        })
+    ));
+    // Late payment history alone sends an invoice to review.
+    app.put_customer(
+        &account,
+        "CUST-0042",
+        CustomerUpdate {
+            credit_limit: None,
+            late_payments_12m: 3,
+        },
+    )
+    .await
+    .expect("customer");
+    let third = app
+        .create_invoice(&account, fixture("jp-three-lines-105-yen-floor"))
+        .await
+        .expect("third");
+    assert_eq!(
+        third.number, "AOZ-2026-000003",
+        "the rejected invoice took no number"
+    );
+    assert_eq!(third.status, InvoiceStatus::PendingReview);
+}
+
+pub async fn void_and_dispute<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, key) = seller(&app, None).await;
+    let a = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("a");
+    let b = app
+        .create_invoice(&account, fixture("jp-mixed-standard-reduced"))
+        .await
+        .expect("b");
+    let r = call(
+        &app,
+        request(
+            "POST",
+            &format!("/invoices/{}/void", a.invoice_id),
+            &key,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json_body());
+    let v = r.json_body();
+    assert_eq!(v["invoice"]["status"], "void");
+    assert_eq!(v["credit_note"]["number"], "AOZ-CN-2026-000001");
+    assert_eq!(
+        v["credit_note"]["credits"],
+        Value::String(a.invoice_id.clone())
+    );
+    assert_eq!(
+        v["invoice"]["voided"]["credit_note_id"],
+        "AOZ-CN-2026-000001"
+    );
+    assert_eq!(
+        v["credit_note"]["totals"]["payable"],
+        v["invoice"]["totals"]["payable"]
+    );
+    // The credit note document is archived and is a UBL CreditNote referencing the invoice.
+    let cn_xml = app
+        .ubl(&account, "AOZ-CN-2026-000001")
+        .await
+        .expect("cn ubl");
+    let doc = seikyu_einvoice::read(std::str::from_utf8(&cn_xml).expect("utf-8")).expect("reads");
+    assert_eq!(
+        doc.invoice.preceding_invoice.map(|p| p.number),
+        Some(a.invoice_id.clone())
+    );
+    let twice = call(
+        &app,
+        request(
+            "POST",
+            &format!("/invoices/{}/void", a.invoice_id),
+            &key,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (twice.status, twice.json_body()["error"]["code"].clone()),
+        (409, Value::String("invalid_state".into()))
+    );
+    let d = request(
+        "POST",
+        &format!("/invoices/{}/dispute", b.invoice_id),
+        &key,
+        Some(&serde_json::json!({"reason": "数量が注文と異なる / quantity differs"})),
+    );
+    let r = call(&app, d).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json_body()["status"], "disputed");
+    assert_eq!(
+        r.json_body()["dispute"]["reason"],
+        "数量が注文と異なる / quantity differs"
+    );
+    let empty = request(
+        "POST",
+        &format!("/invoices/{}/dispute", b.invoice_id),
+        &key,
+        Some(&serde_json::json!({"reason": " "})),
+    );
+    assert_eq!(call(&app, empty).await.status, 400);
+    let bad = request(
+        "POST",
+        &format!("/invoices/{}/dispute", a.invoice_id),
+        &key,
+        Some(&serde_json::json!({"reason": "late"})),
+    );
+    assert_eq!(
+        call(&app, bad).await.status,
+        409,
+        "a void invoice cannot be disputed"
+    );
+    // A disputed invoice can still be voided (the seller agrees with the buyer).
+    let r = call(
+        &app,
+        request(
+            "POST",
+            &format!("/invoices/{}/void", b.invoice_id),
+            &key,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.json_body()["credit_note"]["number"], "AOZ-CN-2026-000002");
+}
+
+pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, key) = seller(&app, None).await;
+    let mut made = Vec::new();
+    for (i, (day, qty, customer)) in [
+        (1, "1", "C-A"),
+        (3, "10", "C-A"),
+        (5, "100", "C-B"),
+        (7, "1000", "C-B"),
+        (9, "3", "C-A"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut inv = fixture("jp-three-lines-105-yen-floor");
+        inv.issue_date = chrono::NaiveDate::from_ymd_opt(2026, 11, day).expect("date");
+        inv.due_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 31);
+        inv.lines.truncate(1);
+        inv.lines[0].quantity = qty.parse().expect("qty");
+        inv.buyer.customer_id = Some(customer.into());
+        let r = app
+            .create_invoice(&account, inv)
+            .await
+            .unwrap_or_else(|e| panic!("invoice {i}: {e:?}"));
+        made.push(r);
+    }
+    let ids = |p: &seikyu_service::record::Page| {
+        p.items
+            .iter()
+            .map(|r| r.issue_date.to_string())
+            .collect::<Vec<_>>()
+    };
+    let q = |f: fn(&mut SearchQuery)| {
+        let mut q = SearchQuery::default();
+        f(&mut q);
+        q
+    };
+    let all = app.search(&account, &q(|_| {})).await.expect("all");
+    assert_eq!(
+        ids(&all),
+        [
+            "2026-11-09",
+            "2026-11-07",
+            "2026-11-05",
+            "2026-11-03",
+            "2026-11-01"
+        ],
+        "newest first"
+    );
+    let range = app
+        .search(
+            &account,
+            &q(|q| {
+                q.from = chrono::NaiveDate::from_ymd_opt(2026, 11, 3);
+                q.to = chrono::NaiveDate::from_ymd_opt(2026, 11, 7);
+            }),
+        )
+        .await
+        .expect("range");
+    assert_eq!(ids(&range), ["2026-11-07", "2026-11-05", "2026-11-03"]);
+    // 105 x qty + 10% tax (floor): 115, 1155, 11550, 115500, 346.
+    let amounts = app
+        .search(
+            &account,
+            &q(|q| {
+                q.min_amount = Some(Decimal::from(300));
+                q.max_amount = Some(Decimal::from(20_000));
+            }),
+        )
+        .await
+        .expect("amounts");
+    let mut got: Vec<String> = amounts
+        .items
+        .iter()
+        .map(|r| r.payable.to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["1155", "11550", "346"]);
+    let customer = app
+        .search(
+            &account,
+            &q(|q| {
+                q.customer = Some("C-A".into());
+                q.from = chrono::NaiveDate::from_ymd_opt(2026, 11, 2);
+            }),
+        )
+        .await
+        .expect("customer");
+    assert_eq!(ids(&customer), ["2026-11-09", "2026-11-03"]);
+    // Pages of two: every invoice exactly once.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = app
+            .search(
+                &account,
+                &SearchQuery {
+                    limit: 2,
+                    cursor: cursor.clone(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("page");
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|r| r.invoice_id.clone()));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut want: Vec<String> = made.iter().map(|r| r.invoice_id.clone()).collect();
+    want.sort();
+    seen.sort();
+    assert_eq!(seen, want);
+    // Over HTTP: query parameters, a status filter, and bad parameters as 400 with the field.
+    let mut req = request("GET", "/invoices", &key, None);
+    req.query = vec![
+        ("status".into(), "issued".into()),
+        ("customer".into(), "C-B".into()),
+    ];
+    assert_eq!(
+        call(&app, req.clone()).await.json_body()["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    for (k, v) in [
+        ("from", "yesterday"),
+        ("min_amount", "lots"),
+        ("limit", "0"),
+        ("status", "paidish"),
+        ("cursor", "!!"),
+        ("sort", "x"),
+    ] {
+        req.query = vec![(k.into(), v.into())];
+        let r = call(&app, req.clone()).await;
+        assert_eq!(r.status, 400, "{k}={v}: {}", r.json_body());
+    }
+}
+
+pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
+    let (account, _) = seller(&app, None).await;
+    let mailer = MemoryMailer::default();
+    let r = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("created");
+    let msg = seikyu_service::record::QueueMessage {
+        event: "invoice.issued".into(),
+        seller_id: account.seller_id.clone(),
+        invoice_id: r.invoice_id.clone(),
+    };
+    let body = serde_json::to_string(&msg).expect("json");
+    let from = "billing@seikyu.test";
+    // A transient SES failure is reported for redelivery; the retry sends.
+    mailer.fail_next(1);
+    let failed = handle_batch(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &app.clock,
+        from,
+        &[("m1".into(), body.clone())],
+    )
+    .await;
+    assert_eq!(failed, ["m1"]);
+    let failed = handle_batch(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &app.clock,
+        from,
+        &[
+            ("m1".into(), body.clone()),
+            ("poison".into(), "{not json".into()),
+        ],
+    )
+    .await;
+    assert_eq!(failed, ["poison"], "only the poison message fails");
+    assert_eq!(mailer.sent().len(), 1);
+    // Redelivered: recorded, not sent again.
+    let again = mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &msg)
+        .await
+        .expect("ok");
+    assert_eq!(again, MailOutcome::AlreadySent);
+    assert_eq!(mailer.sent().len(), 1);
+    let stored = app.get(&account, &r.invoice_id).await.expect("invoice");
+    let email = stored.email.expect("email recorded");
+    assert_eq!(email.message_id, mailer.sent()[0].message_id);
+    assert_eq!(email.to, ["ap@midori.example.jp"]);
+    // The mail is readable and carries the UBL.
+    let raw = String::from_utf8(mailer.sent()[0].raw.clone()).expect("ascii mime");
+    assert!(raw.contains("Content-Type: application/xml; name=\"AOZ-2026-000001.xml\""));
+    assert!(raw.contains("multipart/alternative") && raw.contains("text/html"));
+    let unknown = seikyu_service::record::QueueMessage {
+        invoice_id: "NOPE-1".into(),
+        ..msg.clone()
+    };
+    assert!(
+        mail_document(
+            &app.store,
+            &app.archive,
+            &mailer,
+            &app.clock,
+            from,
+            &unknown
+        )
+        .await
+        .is_err()
+    );
+}

@@ -1,0 +1,45 @@
+//! The contract suite on the in-memory store.
+
+use seikyu_service::memory::MemoryStore;
+use seikyu_tests::contract::*;
+
+fn mem() -> std::sync::Arc<TestApp<MemoryStore>> {
+    app(MemoryStore::default())
+}
+
+#[tokio::test]
+async fn memory_tenants_and_keys() {
+    tenants_and_keys(mem()).await;
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_gapless_numbers_under_concurrency() {
+    gapless_numbers_under_concurrency(mem(), 25).await;
+}
+#[tokio::test]
+async fn memory_idempotency() {
+    idempotency(mem()).await;
+}
+#[tokio::test]
+async fn memory_tenant_isolation() {
+    tenant_isolation(mem()).await;
+}
+#[tokio::test]
+async fn memory_outbox_survives_a_failed_send() {
+    outbox_survives_a_failed_send(mem()).await;
+}
+#[tokio::test]
+async fn memory_screening() {
+    screening(mem()).await;
+}
+#[tokio::test]
+async fn memory_void_and_dispute() {
+    void_and_dispute(mem()).await;
+}
+#[tokio::test]
+async fn memory_search_by_date_amount_customer() {
+    search_by_date_amount_customer(mem()).await;
+}
+#[tokio::test]
+async fn memory_mailer_sends_once() {
+    mailer_sends_once(mem()).await;
+}
