@@ -1,0 +1,434 @@
+//! End to end against the local stack: LocalStack (resources from infra/template.yaml) and the functions
+//! under `cargo lambda watch`. The test is the API client, and plays SQS's event source mapping for the
+//! mailer (receive, invoke the function, delete what it did not report as failed), as AWS would.
+//!
+//! Start the stack with `scripts/local-stack.sh up`; without it these tests skip (except under CI).
+
+use std::io::Read as _;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use seikyu_tests::{LocalStack, fatal_findings, local_stack, validate_files, validator};
+use serde_json::{Value, json};
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    invoke: String,
+}
+
+impl Client {
+    fn new() -> Self {
+        let port = std::env::var("SEIKYU_LAMBDA_PORT").unwrap_or_else(|_| "9001".into());
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(300)))
+            .build();
+        Client {
+            agent: config.into(),
+            base: format!("http://127.0.0.1:{port}/lambda-url/invoice-api"),
+            invoke: format!("http://127.0.0.1:{port}/2015-03-31/functions"),
+        }
+    }
+
+    /// An API call: (status, JSON body or raw text as a JSON string).
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Value, Vec<u8>) {
+        let url = format!("{}{path}", self.base);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(k) = key {
+            req = req.header("authorization", format!("Bearer {k}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let bytes = body
+            .map(|b| serde_json::to_vec(b).expect("json"))
+            .unwrap_or_default();
+        let req = req
+            .header("content-type", "application/json")
+            .body(bytes)
+            .expect("request");
+        let mut resp = self
+            .agent
+            .run(req)
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let mut raw = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .read_to_end(&mut raw)
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        )
+    }
+
+    /// Invoke a function through the local Lambda Invoke API.
+    fn invoke(&self, function: &str, event: &Value) -> Value {
+        let url = format!("{}/{function}/invocations", self.invoke);
+        let mut resp = self
+            .agent
+            .post(&url)
+            .send(serde_json::to_vec(event).expect("json"))
+            .unwrap_or_else(|e| panic!("invoke {function}: {e}"));
+        let mut raw = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .read_to_end(&mut raw)
+            .expect("body");
+        assert!(
+            resp.status().is_success(),
+            "invoke {function}: {} {}",
+            resp.status(),
+            String::from_utf8_lossy(&raw)
+        );
+        serde_json::from_slice(&raw).unwrap_or(Value::Null)
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    seikyu_tests::contract::unique(prefix)
+}
+
+fn fixture_json(name: &str) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(seikyu_tests::fixtures_dir("valid").join(format!("{name}.json")))
+            .expect("fixture"),
+    )
+    .expect("json")
+}
+
+fn new_seller(c: &Client, stack: &LocalStack) -> (String, String) {
+    let id = unique("e2e");
+    let profile = fixture_json("jp-standard-10-lines")["seller"].clone();
+    let (status, body, _) = c.call(
+        "POST",
+        "/admin/sellers",
+        Some(stack.get("ADMIN_KEY")),
+        &[],
+        Some(&json!({ "seller_id": id, "number_prefix": "E2E", "profile": profile })),
+    );
+    assert_eq!(status, 201, "{body}");
+    (id, body["api_key"].as_str().expect("key").to_string())
+}
+
+/// Receive the queue's messages for `seller`, hand them to the mailer like the SQS event source mapping,
+/// and delete those it did not report as failed. Returns how many were handled.
+async fn pump_mailer(c: &Client, stack: &LocalStack, seller: &str) -> usize {
+    let sdk = stack.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let url = stack.get("ISSUED_QUEUE_URL");
+    let mut handled = 0;
+    for _ in 0..5 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        let mine: Vec<_> = out
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| {
+                m.body()
+                    .is_some_and(|b| b.contains(&format!("\"seller_id\":\"{seller}\"")))
+            })
+            .collect();
+        if mine.is_empty() {
+            if handled > 0 {
+                break;
+            }
+            continue;
+        }
+        let records: Vec<Value> = mine
+            .iter()
+            .map(|m| {
+                json!({
+                    "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                    "attributes": {}, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
+                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-northeast-1:000000000000:invoice-issued",
+                    "awsRegion": "ap-northeast-1"
+                })
+            })
+            .collect();
+        let result = c.invoke("invoice-mailer", &json!({ "Records": records }));
+        let failed: Vec<String> = result["batchItemFailures"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(failed.is_empty(), "mailer reported failures: {result}");
+        for m in &mine {
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+        handled += mine.len();
+    }
+    handled
+}
+
+/// The mails LocalStack recorded that mention `needle` in the subject or raw data.
+fn recorded_mails(c: &Client, stack: &LocalStack, needle: &str) -> Vec<Value> {
+    let url = format!("{}/_aws/ses", stack.get("AWS_ENDPOINT_URL"));
+    let mut resp = c.agent.get(&url).call().expect("ses endpoint");
+    let mut raw = Vec::new();
+    resp.body_mut()
+        .as_reader()
+        .read_to_end(&mut raw)
+        .expect("body");
+    let v: Value = serde_json::from_slice(&raw).expect("json");
+    v["messages"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|m| m.to_string().contains(needle))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The base64 body of the `application/xml` part of a MIME message.
+fn xml_attachment(raw: &str) -> Vec<u8> {
+    let start = raw.find("Content-Type: application/xml").expect("xml part");
+    let part = &raw[start..];
+    let body_start = part.find("\r\n\r\n").expect("part headers") + 4;
+    let body = &part[body_start..];
+    let end = body.find("\r\n--").unwrap_or(body.len());
+    let b64: String = body[..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_lifecycle_over_http_and_localstack() {
+    let Some(stack) = local_stack() else { return };
+    let c = Client::new();
+    let (seller, key) = new_seller(&c, &stack);
+
+    // Create, idempotently.
+    let body = fixture_json("jp-standard-10-lines");
+    let idem = [("idempotency-key", "e2e-order-1")];
+    let (status, created, _) = c.call("POST", "/invoices", Some(&key), &idem, Some(&body));
+    assert_eq!(status, 201, "{created}");
+    let (status2, replay, _) = c.call("POST", "/invoices", Some(&key), &idem, Some(&body));
+    assert_eq!(
+        (status2, &replay),
+        (201, &created),
+        "same key, same body: same response"
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(id, "E2E-2026-000001");
+    assert_eq!(created["status"], "issued");
+
+    // Stored in DynamoDB, archived in S3 with the recorded hash.
+    let sdk = stack.sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let item = ddb
+        .get_item()
+        .table_name(stack.get("TABLE_NAME"))
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("SELLER#{seller}")),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("INV#{id}")),
+        )
+        .send()
+        .await
+        .expect("get_item")
+        .item
+        .expect("invoice item in DynamoDB");
+    assert_eq!(
+        item.get("status")
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str),
+        Some("issued")
+    );
+    let (status, ubl, ubl_bytes) =
+        c.call("GET", &format!("/invoices/{id}/ubl"), Some(&key), &[], None);
+    assert_eq!(status, 200, "{ubl}");
+    let sha = created["ubl"]["sha256"].as_str().expect("sha");
+    assert_eq!(seikyu_service::sha256_hex(&ubl_bytes), sha);
+    let s3 = seikyu_aws::s3_client(&sdk);
+    let doc: Value =
+        serde_json::from_str(item.get("doc").and_then(|v| v.as_s().ok()).expect("doc"))
+            .expect("doc json");
+    let object = s3
+        .get_object()
+        .bucket(stack.get("ARCHIVE_BUCKET"))
+        .key(doc["ubl_key"].as_str().expect("key"))
+        .send()
+        .await
+        .expect("s3 object");
+    let stored = object.body.collect().await.expect("bytes").into_bytes();
+    assert_eq!(
+        seikyu_service::sha256_hex(&stored),
+        sha,
+        "S3 holds the document with the recorded hash"
+    );
+
+    // The queue message goes to the mailer; LocalStack records the email; the XML attachment validates.
+    assert_eq!(
+        pump_mailer(&c, &stack, &seller).await,
+        1,
+        "one invoice.issued message"
+    );
+    let mails = recorded_mails(&c, &stack, &id);
+    assert_eq!(mails.len(), 1, "one email for {id}");
+    let raw = mails[0]["RawData"].as_str().expect("raw MIME recorded");
+    let xml = xml_attachment(raw);
+    assert_eq!(
+        seikyu_service::sha256_hex(&xml),
+        sha,
+        "the attachment is the archived document"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file: PathBuf = dir.path().join(format!("{id}.xml"));
+    std::fs::write(&file, &xml).expect("write");
+    if let Some(v) = validator() {
+        let fatal = fatal_findings(&validate_files(&v, &[file]));
+        assert!(fatal.is_empty(), "{}", fatal.join("\n"));
+    }
+    let (_, fetched, _) = c.call("GET", &format!("/invoices/{id}"), Some(&key), &[], None);
+    assert_eq!(
+        fetched["email"]["message_id"], mails[0]["Id"],
+        "the SES message id is recorded"
+    );
+
+    // Redelivery of the same message sends nothing.
+    let msg =
+        json!({ "event": "invoice.issued", "seller_id": seller, "invoice_id": id }).to_string();
+    let again = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "redelivered", "receiptHandle": "x", "body": msg, "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
+    assert_eq!(again["batchItemFailures"].as_array().map(Vec::len), Some(0));
+    assert_eq!(recorded_mails(&c, &stack, &id).len(), 1, "no second email");
+    // A poison message is reported as failed (so SQS redrives it to the DLQ).
+    let poison = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "poison-1", "receiptHandle": "x", "body": "{not json", "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
+    assert_eq!(poison["batchItemFailures"][0]["itemIdentifier"], "poison-1");
+
+    // Searchable by date, amount and counterparty.
+    let (status, found, _) = c.call(
+        "GET",
+        "/invoices?from=2026-11-01&to=2026-11-30&min_amount=50000&customer=CUST-0042",
+        Some(&key),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{found}");
+    assert!(
+        found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["id"] == id.as_str())
+    );
+
+    // Tenant isolation and error shapes.
+    let (_, other_key) = new_seller(&c, &stack);
+    assert_eq!(
+        c.call(
+            "GET",
+            &format!("/invoices/{id}"),
+            Some(&other_key),
+            &[],
+            None
+        )
+        .0,
+        404
+    );
+    assert_eq!(c.call("GET", "/invoices", None, &[], None).0, 401);
+    let (status, err, _) = c.call(
+        "POST",
+        "/invoices",
+        Some(&key),
+        &[("idempotency-key", "bad-1")],
+        Some(&json!({"issue_date": "2026-13-01"})),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["fields"][0]["path"], "issue_date");
+    let (status, _, _) = c.call(
+        "POST",
+        "/invoices",
+        Some(&key),
+        &idem,
+        Some(&json!({"other": "body"})),
+    );
+    assert_eq!(status, 409, "same key, other body");
+
+    // Void issues a credit note; dispute is recorded.
+    let (status, voided, _) = c.call(
+        "POST",
+        &format!("/invoices/{id}/void"),
+        Some(&key),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{voided}");
+    assert_eq!(voided["credit_note"]["number"], "E2E-CN-2026-000001");
+
+    // The outbox sweeper runs on its schedule event.
+    let swept = c.invoke(
+        "outbox-sweeper",
+        &json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} }),
+    );
+    assert!(swept["delivered"].is_u64(), "{swept}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_requests_get_gapless_numbers() {
+    let Some(stack) = local_stack() else { return };
+    let c = std::sync::Arc::new(Client::new());
+    let (_, key) = new_seller(&c, &stack);
+    let body = fixture_json("jp-three-lines-105-yen-floor");
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let (c, key, body) = (c.clone(), key.clone(), body.clone());
+            std::thread::spawn(move || {
+                let idem = format!("par-{i}");
+                c.call(
+                    "POST",
+                    "/invoices",
+                    Some(&key),
+                    &[("idempotency-key", &idem)],
+                    Some(&body),
+                )
+            })
+        })
+        .collect();
+    let mut numbers: Vec<String> = handles
+        .into_iter()
+        .map(|h| {
+            let (status, v, _) = h.join().expect("thread");
+            assert_eq!(status, 201, "{v}");
+            v["number"].as_str().expect("number").to_string()
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        (1..=8)
+            .map(|i| format!("E2E-2026-{i:06}"))
+            .collect::<Vec<_>>()
+    );
+}
