@@ -6,6 +6,9 @@
 #
 # Environment: SEIKYU_EINVOICE_VALIDATE (default ../shared/einvoice/validate). With CI=true a missing
 # validator fails the run; otherwise the tests that need it say what is missing and skip.
+# It brings up the local AWS stack (scripts/local-stack.sh: LocalStack + cargo lambda watch) for the
+# contract and end-to-end tests and tears it down on exit, also when a test fails.
+# SEIKYU_NO_STACK=1 skips the stack (those tests then skip, except under CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,10 +34,31 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "local tools (LocalStack, DynamoDB Local, cargo-lambda, cfn-lint)"
+scripts/local-stack.sh install
+
+step "cfn-lint infra/template.yaml"
+.local/tools-venv/bin/cfn-lint infra/template.yaml
+
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo test (unit, property, contract, fixtures through the validator)"
+step "cargo test --no-run (build every test once)"
+cargo test --workspace --locked --no-run
+
+if [ "${SEIKYU_NO_STACK:-}" != 1 ]; then
+  step "local stack up (LocalStack from infra/template.yaml, functions under cargo lambda watch)"
+  trap 'scripts/local-stack.sh down' EXIT
+  scripts/local-stack.sh up
+  export SEIKYU_E2E=1
+  # cargo lambda watch builds a function on its first request; build them now, not inside a test.
+  lambda=http://127.0.0.1:${SEIKYU_LAMBDA_PORT:-9001}
+  curl -s -o /dev/null --max-time 900 "$lambda/lambda-url/invoice-api/invoices" || true
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/invoice-mailer/invocations" -d '{"Records":[]}' || true
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/outbox-sweeper/invocations" -d '{}' || true
+fi
+
+step "cargo test (unit, property, contract on memory and DynamoDB, end to end, fixtures through the validator)"
 cargo test --workspace --locked
 
 step "JSON Schema accepts every valid fixture"

@@ -186,7 +186,7 @@ async fn pump_mailer(c: &Client, stack: &LocalStack, seller: &str) -> usize {
     handled
 }
 
-/// The mails LocalStack recorded that mention `needle` in the subject or raw data.
+/// The mails LocalStack recorded whose content mentions `needle`.
 fn recorded_mails(c: &Client, stack: &LocalStack, needle: &str) -> Vec<Value> {
     let url = format!("{}/_aws/ses", stack.get("AWS_ENDPOINT_URL"));
     let mut resp = c.agent.get(&url).call().expect("ses endpoint");
@@ -295,7 +295,9 @@ async fn invoice_lifecycle_over_http_and_localstack() {
         1,
         "one invoice.issued message"
     );
-    let mails = recorded_mails(&c, &stack, &id);
+    // Numbers repeat across runs (each run has a new seller); the Message-ID names both.
+    let mail_id = format!("{id}.{seller}@");
+    let mails = recorded_mails(&c, &stack, &mail_id);
     assert_eq!(mails.len(), 1, "one email for {id}");
     let raw = mails[0]["RawData"].as_str().expect("raw MIME recorded");
     let xml = xml_attachment(raw);
@@ -322,7 +324,11 @@ async fn invoice_lifecycle_over_http_and_localstack() {
         json!({ "event": "invoice.issued", "seller_id": seller, "invoice_id": id }).to_string();
     let again = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "redelivered", "receiptHandle": "x", "body": msg, "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
     assert_eq!(again["batchItemFailures"].as_array().map(Vec::len), Some(0));
-    assert_eq!(recorded_mails(&c, &stack, &id).len(), 1, "no second email");
+    assert_eq!(
+        recorded_mails(&c, &stack, &mail_id).len(),
+        1,
+        "no second email"
+    );
     // A poison message is reported as failed (so SQS redrives it to the DLQ).
     let poison = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "poison-1", "receiptHandle": "x", "body": "{not json", "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
     assert_eq!(poison["batchItemFailures"][0]["itemIdentifier"], "poison-1");

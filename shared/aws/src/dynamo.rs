@@ -369,6 +369,55 @@ fn decode_cursor(c: &str, seller: &str) -> Result<Item, StoreError> {
     Ok(m.into_iter().map(|(k, v)| (k, s(v))).collect())
 }
 
+impl DynamoStore {
+    /// A single transaction item as a plain conditional PutItem / UpdateItem.
+    async fn write_one(&self, item: TransactWriteItem) -> Result<(), StoreError> {
+        let conflict = |what: &str| StoreError::Conflict(format!("condition failed: {what}"));
+        if let Some(p) = item.put {
+            let r = self
+                .client
+                .put_item()
+                .table_name(p.table_name)
+                .set_item(Some(p.item))
+                .set_condition_expression(p.condition_expression)
+                .set_expression_attribute_values(p.expression_attribute_values)
+                .send()
+                .await;
+            return match r {
+                Ok(_) => Ok(()),
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_conditional_check_failed_exception() =>
+                {
+                    Err(conflict("put"))
+                }
+                Err(e) => Err(unavailable(e)),
+            };
+        }
+        if let Some(u) = item.update {
+            let r = self
+                .client
+                .update_item()
+                .table_name(u.table_name)
+                .set_key(Some(u.key))
+                .update_expression(u.update_expression)
+                .set_condition_expression(u.condition_expression)
+                .set_expression_attribute_values(u.expression_attribute_values)
+                .send()
+                .await;
+            return match r {
+                Ok(_) => Ok(()),
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_conditional_check_failed_exception() =>
+                {
+                    Err(conflict("update"))
+                }
+                Err(e) => Err(unavailable(e)),
+            };
+        }
+        Err(StoreError::Unavailable("empty write".into()))
+    }
+}
+
 impl InvoiceStore for DynamoStore {
     async fn sequence_value(&self, sequence: &str) -> Result<u64, StoreError> {
         Ok(self
@@ -431,6 +480,10 @@ impl InvoiceStore for DynamoStore {
                     tx_put(&self.table, item, "attribute_not_exists(PK)", vec![])?
                 }
             });
+        }
+        // One write needs no transaction: a conditional write is atomic and costs half the capacity.
+        if let [single] = items.as_slice() {
+            return self.write_one(single.clone()).await;
         }
         let r = self
             .client

@@ -115,8 +115,7 @@ where
         })?;
     record_sent(
         store,
-        &msg.seller_id,
-        &msg.invoice_id,
+        record,
         EmailRecord {
             message_id: message_id.clone(),
             sent_at: now,
@@ -127,38 +126,45 @@ where
     Ok(MailOutcome::Sent { message_id })
 }
 
-/// Record the send on the current version of the record (it may have changed meanwhile).
+/// Record the send on the record just read, re-reading only if it changed meanwhile.
 async fn record_sent<S: InvoiceStore>(
     store: &S,
-    seller: &str,
-    id: &str,
+    mut current: InvoiceRecord,
     email: EmailRecord,
 ) -> Result<(), MailJobError> {
     for _ in 0..10 {
-        let Some(mut r) = store.get(seller, id).await? else {
-            return Err(MailJobError::Permanent(format!("invoice {id} disappeared")));
-        };
-        if r.email.is_some() {
+        if current.email.is_some() {
             return Ok(());
         }
-        let expected = r.version;
-        r.version += 1;
-        r.email = Some(email.clone());
-        r.updated_at = email.sent_at;
+        let mut updated = current.clone();
+        updated.version += 1;
+        updated.email = Some(email.clone());
+        updated.updated_at = email.sent_at;
         match store
             .commit(&[Write::Update {
-                record: &r,
-                expected_version: expected,
+                record: &updated,
+                expected_version: current.version,
             }])
             .await
         {
             Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::Conflict(_)) => {
+                current = store
+                    .get(&current.seller_id, &current.invoice_id)
+                    .await?
+                    .ok_or_else(|| {
+                        MailJobError::Permanent(format!(
+                            "invoice {} disappeared",
+                            current.invoice_id
+                        ))
+                    })?;
+            }
             Err(e) => return Err(e.into()),
         }
     }
     Err(MailJobError::Retryable(format!(
-        "invoice {id} kept changing while recording the email"
+        "invoice {} kept changing while recording the email",
+        current.invoice_id
     )))
 }
 

@@ -119,7 +119,9 @@ impl IdempotencyStore for MemoryStore {
             match s.idempotency.get(&k) {
                 Some(e) if e.expires_at <= now => {}
                 Some(e) if e.request_sha256 != request_sha256 => return Ok(Claim::Mismatch),
-                Some(IdemEntry { response: Some(r), .. }) => return Ok(Claim::Replay(r.clone())),
+                Some(IdemEntry {
+                    response: Some(r), ..
+                }) => return Ok(Claim::Replay(r.clone())),
                 Some(_) => return Ok(Claim::InProgress),
                 None => {}
             }

@@ -1,0 +1,159 @@
+//! AWS calls per created invoice, counted by an SDK interceptor on every client, against the local stack.
+//! Part of `scripts/bench-functions.sh`; needs `scripts/local-stack.sh up`.
+//!
+//!   cargo run -p seikyu-tests --example call_counts
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use seikyu_aws::{DynamoStore, S3Archive, SesMailer, SqsQueue};
+use seikyu_service::App;
+use seikyu_service::api::{ApiConfig, HttpRequest, handle};
+use seikyu_service::mail::handle_batch;
+use seikyu_service::ports::SystemClock;
+use seikyu_tests::contract::{fixture, unique};
+
+#[derive(Debug, Clone, Default)]
+struct Counter(Arc<Mutex<BTreeMap<String, u32>>>);
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "call-counter"
+    }
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = cfg.load::<Metadata>().map_or_else(
+            || "unknown".to_string(),
+            |m| format!("{} {}", m.service(), m.name()),
+        );
+        if let Ok(mut c) = self.0.lock() {
+            *c.entry(op).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+impl Counter {
+    fn take(&self) -> BTreeMap<String, u32> {
+        self.0
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+}
+
+fn print(title: &str, counts: &BTreeMap<String, u32>) {
+    println!("{title}: {} calls", counts.values().sum::<u32>());
+    for (op, n) in counts {
+        println!("  {n:>2}  {op}");
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(stack) = seikyu_tests::local_stack() else {
+        eprintln!("the local stack is not running: scripts/local-stack.sh up");
+        std::process::exit(2);
+    };
+    let sdk = stack.sdk().await;
+    let counter = Counter::default();
+    let ddb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let ses = aws_sdk_ses::Client::from_conf(
+        aws_sdk_ses::config::Builder::from(&sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let app = App {
+        store: DynamoStore::new(ddb, stack.get("TABLE_NAME")),
+        archive: S3Archive::new(s3, stack.get("ARCHIVE_BUCKET")),
+        queue: SqsQueue::new(sqs, stack.get("ISSUED_QUEUE_URL")),
+        clock: SystemClock,
+    };
+    let mailer = SesMailer::new(ses);
+    let config = ApiConfig::default();
+
+    let (account, key) = app
+        .create_seller(seikyu_service::NewSeller {
+            seller_id: unique("calls"),
+            number_prefix: "CNT".into(),
+            fiscal_year_start_month: 4,
+            profile: fixture("jp-standard-10-lines").seller,
+            default_credit_limit: None,
+        })
+        .await
+        .expect("seller");
+    counter.take();
+
+    for (title, name) in [
+        (
+            "POST /invoices, buyer with customer_id (screened against its balance)",
+            "jp-standard-10-lines",
+        ),
+        (
+            "POST /invoices, buyer without customer_id",
+            "jp-mixed-standard-reduced",
+        ),
+    ] {
+        let mut input = fixture(name);
+        if name == "jp-mixed-standard-reduced" {
+            input.buyer.customer_id = None;
+        }
+        let req = HttpRequest {
+            method: "POST".into(),
+            path: "/invoices".into(),
+            headers: vec![
+                ("authorization".into(), format!("Bearer {key}")),
+                ("idempotency-key".into(), unique("k")),
+            ],
+            body: serde_json::to_vec(&input).expect("json"),
+            ..Default::default()
+        };
+        let r = handle(&app, &config, req).await;
+        assert_eq!(r.status, 201, "{}", r.json_body());
+        print(title, &counter.take());
+    }
+    // The mailer for one of them.
+    let page = app
+        .search(&account, &Default::default())
+        .await
+        .expect("search");
+    counter.take();
+    let msg = serde_json::json!({"event": "invoice.issued", "seller_id": account.seller_id, "invoice_id": page.items[0].invoice_id});
+    let failed = handle_batch(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &SystemClock,
+        stack.get("SENDER_EMAIL"),
+        &[("m".into(), msg.to_string())],
+    )
+    .await;
+    assert!(failed.is_empty());
+    print(
+        "invoice-mailer, one invoice.issued message",
+        &counter.take(),
+    );
+}
