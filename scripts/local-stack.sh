@@ -27,10 +27,14 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=$REGION AWS_
 log() { printf '[local-stack] %s\n' "$*" >&2; }
 
 python_for_localstack() {
-  # LocalStack needs Python >= 3.12.
-  for p in "${SEIKYU_LOCALSTACK_PYTHON:-}" "$(command -v pyenv >/dev/null && echo "$(pyenv root)/versions/3.13.0/bin/python")" \
-           python3.13 python3.12; do
-    [ -n "$p" ] && command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' && { echo "$p"; return; }
+  # LocalStack needs Python >= 3.12: an explicit choice, else pyenv's (3.13 on these machines), else PATH.
+  local candidates=("${SEIKYU_LOCALSTACK_PYTHON:-}")
+  local root=${PYENV_ROOT:-$HOME/.pyenv}
+  command -v pyenv >/dev/null 2>&1 && root=$(pyenv root)
+  candidates+=("$root"/versions/3.13*/bin/python "$root"/versions/3.12*/bin/python python3.13 python3.12 python3)
+  for p in "${candidates[@]}"; do
+    [ -n "$p" ] && command -v "$p" >/dev/null 2>&1 &&
+      "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$p"; return; }
   done
   log "no Python >= 3.12 found (set SEIKYU_LOCALSTACK_PYTHON)"; return 1
 }
