@@ -202,12 +202,23 @@ pub async fn idempotency<S: Store>(app: Arc<TestApp<S>>) {
             "order-2",
             &sha256_hex(&serde_json::to_vec(&body).expect("json")),
             now,
+            now + Duration::seconds(30),
             now + Duration::hours(48),
         )
         .await
         .expect("claim");
     let busy = call(&app, post_invoice(&key, "order-2", &body)).await;
     assert_eq!(busy.json_body()["error"]["code"], "idempotency_in_progress");
+    // Its holder died before committing: after the lease a retry runs, once, and then replays.
+    app.clock.set(now + Duration::seconds(31));
+    let retried = call(&app, post_invoice(&key, "order-2", &body)).await;
+    assert_eq!(retried.status, 201, "{}", retried.json_body());
+    assert_eq!(
+        call(&app, post_invoice(&key, "order-2", &body)).await,
+        retried,
+        "then replays"
+    );
+    app.clock.set(now);
     // Validation failures are remembered too; a missing key is a 400 with the header as the field.
     let mut bad = body.clone();
     bad["lines"] = serde_json::json!([]);
@@ -219,6 +230,22 @@ pub async fn idempotency<S: Store>(app: Arc<TestApp<S>>) {
         call(&app, post_invoice(&key, "order-3", &bad)).await.status,
         400
     );
+    // An invoice too large to store with its record is refused up front, not a storage error.
+    let mut huge = fixture("jp-500-lines");
+    let lines = huge.lines.clone();
+    for _ in 0..7 {
+        huge.lines.extend(lines.iter().cloned());
+    }
+    for (i, l) in huge.lines.iter_mut().enumerate() {
+        l.id = Some(format!("L{i}"));
+    }
+    let r = call(
+        &app,
+        post_invoice(&key, "huge", &serde_json::to_value(&huge).expect("json")),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+    assert_eq!(r.json_body()["error"]["fields"][0]["code"], "too_long");
     let no_key = call(&app, request("POST", "/invoices", &key, Some(&body))).await;
     assert_eq!(no_key.status, 400);
     assert_eq!(
@@ -640,7 +667,24 @@ pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
             .map(Vec::len),
         Some(2)
     );
+    let long_id = "X".repeat(1100);
+    assert_eq!(
+        call(
+            &app,
+            request("GET", &format!("/invoices/{long_id}"), &key, None)
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(&app, request("GET", "/invoices/A#B", &key, None))
+            .await
+            .status,
+        404
+    );
     for (k, v) in [
+        ("customer", "a#b"),
         ("from", "yesterday"),
         ("min_amount", "lots"),
         ("limit", "0"),
@@ -708,6 +752,32 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     let raw = String::from_utf8(mailer.sent()[0].raw.clone()).expect("ascii mime");
     assert!(raw.contains("Content-Type: application/xml; name=\"AOZ-2026-000001.xml\""));
     assert!(raw.contains("multipart/alternative") && raw.contains("text/html"));
+    assert!(
+        raw.contains("boundary=\"seikyu-mix-") && raw.contains("boundary=\"seikyu-alt-"),
+        "distinct MIME boundaries"
+    );
+    // Two deliveries of one message at the same time: one mail.
+    let r2 = app
+        .create_invoice(&account, fixture("jp-mixed-standard-reduced"))
+        .await
+        .expect("created");
+    let msg2 = seikyu_service::record::QueueMessage {
+        invoice_id: r2.invoice_id.clone(),
+        ..msg.clone()
+    };
+    let (a, b) = tokio::join!(
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &msg2),
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &msg2)
+    );
+    let sent_for_r2 = mailer
+        .sent()
+        .iter()
+        .filter(|m| String::from_utf8_lossy(&m.raw).contains(&r2.invoice_id))
+        .count();
+    assert_eq!(
+        sent_for_r2, 1,
+        "concurrent deliveries send once: {a:?} {b:?}"
+    );
     let unknown = seikyu_service::record::QueueMessage {
         invoice_id: "NOPE-1".into(),
         ..msg.clone()

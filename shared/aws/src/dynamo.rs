@@ -125,6 +125,10 @@ fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+fn hex_token(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn outbox_sk(e: &OutboxEntry) -> String {
     format!(
         "{}#{}",
@@ -246,6 +250,7 @@ impl IdempotencyStore for DynamoStore {
         key: &str,
         request_sha256: &str,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         let r = self
@@ -255,10 +260,16 @@ impl IdempotencyStore for DynamoStore {
             .item("PK", s(idem_pk(seller_id, key)))
             .item("SK", s("IDEM"))
             .item("request_sha256", s(request_sha256))
+            .item("lease_until", n(lease_until.timestamp()))
             .item("expires_at", n(expires_at.timestamp()))
-            // TTL deletion lags; an expired record counts as absent.
-            .condition_expression("attribute_not_exists(PK) OR expires_at < :now")
+            // Free, expired (TTL deletion lags), or an unfinished claim of the same request whose holder
+            // died before committing (a commit finishes the key in its own transaction).
+            .condition_expression(
+                "attribute_not_exists(PK) OR expires_at < :now \
+                 OR (attribute_not_exists(response_status) AND lease_until < :now AND request_sha256 = :h)",
+            )
             .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":h", s(request_sha256))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -300,32 +311,49 @@ impl IdempotencyStore for DynamoStore {
         key: &str,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("PK", s(idem_pk(seller_id, key)))
-            .key("SK", s("IDEM"))
-            .update_expression("SET response_status = :st, response_body = :b")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":st", n(response.status))
-            .expression_attribute_values(":b", s(&response.body))
-            .send()
+        let u = finish_update(&self.table, seller_id, key, response)?;
+        self.write_one(TransactWriteItem::builder().update(u).build())
             .await
-            .map_err(unavailable)?;
-        Ok(())
     }
 
     async fn release(&self, seller_id: &str, key: &str) -> Result<(), StoreError> {
-        self.client
+        let r = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .key("PK", s(idem_pk(seller_id, key)))
             .key("SK", s("IDEM"))
+            // A finished key keeps its response.
+            .condition_expression("attribute_not_exists(response_status)")
             .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
+}
+
+/// The update that stores an idempotent response (alone, or inside the commit it belongs to).
+fn finish_update(
+    table: &str,
+    seller_id: &str,
+    key: &str,
+    response: &StoredResponse,
+) -> Result<Update, StoreError> {
+    Update::builder()
+        .table_name(table)
+        .key("PK", s(idem_pk(seller_id, key)))
+        .key("SK", s("IDEM"))
+        .update_expression("SET response_status = :st, response_body = :b")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":st", n(response.status))
+        .expression_attribute_values(":b", s(&response.body))
+        .build()
+        .map_err(unavailable)
 }
 
 fn tx_put(
@@ -472,6 +500,13 @@ impl InvoiceStore for DynamoStore {
                     "version = :v",
                     vec![(":v", n(*expected_version))],
                 )?,
+                Write::FinishIdempotency {
+                    seller_id,
+                    key,
+                    response,
+                } => TransactWriteItem::builder()
+                    .update(finish_update(&self.table, seller_id, key, response)?)
+                    .build(),
                 Write::Outbox(e) => {
                     let mut item: Item = HashMap::new();
                     item.insert("PK".into(), s("OUTBOX"));
@@ -485,9 +520,20 @@ impl InvoiceStore for DynamoStore {
         if let [single] = items.as_slice() {
             return self.write_one(single.clone()).await;
         }
+        // A fresh token per commit call: the SDK's own retries of this call resend it, so a commit whose
+        // response was lost is recognised by DynamoDB as done (for 10 minutes) instead of failing on the
+        // moved sequence. It must not be derived from the content: two identical invoices racing for one
+        // number would then look like one request and both "succeed".
+        let token = {
+            let mut r = [0u8; 16];
+            getrandom::fill(&mut r)
+                .map_err(|e| StoreError::Unavailable(format!("random source: {e}")))?;
+            hex_token(&r)
+        };
         let r = self
             .client
             .transact_write_items()
+            .client_request_token(token)
             .set_transact_items(Some(items))
             .send()
             .await;
@@ -600,7 +646,15 @@ impl InvoiceStore for DynamoStore {
             for (k, v) in &values {
                 req = req.expression_attribute_values(k, v.clone());
             }
-            let out = req.send().await.map_err(unavailable)?;
+            let out = req.send().await.map_err(|e| match &e {
+                // A start key that does not fit this query (a tampered or reused cursor) is the caller's error.
+                SdkError::ServiceError(se)
+                    if se.err().meta().code() == Some("ValidationException") =>
+                {
+                    StoreError::BadRequest("cursor does not belong to this search".into())
+                }
+                _ => unavailable(e),
+            })?;
             read += usize::try_from(out.scanned_count).unwrap_or(0);
             for i in out.items.unwrap_or_default() {
                 items.push(from_doc::<InvoiceRecord>(&i)?);
@@ -698,7 +752,19 @@ impl OutboxStore for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        out.items.unwrap_or_default().iter().map(from_doc).collect()
+        // An unreadable entry is logged and skipped so it cannot stop the sweep.
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| match from_doc::<OutboxEntry>(i) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::error!(error = %e, sk = get_s(i, "SK").unwrap_or_default(), "unreadable outbox entry skipped");
+                    None
+                }
+            })
+            .collect())
     }
 
     async fn delete(&self, entry: &OutboxEntry) -> Result<(), StoreError> {

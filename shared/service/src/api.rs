@@ -20,6 +20,9 @@ use crate::record::{InvoiceRecord, InvoiceStatus, SearchQuery, SellerAccount, St
 
 /// Idempotency records live this long (at least the 24 h clients may retry within).
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 48;
+/// An unfinished claim is held this long: more than the function's 10 s timeout, so only a request that
+/// died before committing loses it (a commit finishes its key in the same transaction).
+pub const IDEMPOTENCY_LEASE_SECONDS: i64 = 30;
 /// Largest accepted body (a 10,000-line invoice is about 3 MB of JSON).
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
@@ -144,40 +147,9 @@ fn bad(path: &str, code: Code, message: &str) -> HttpResponse {
     }]))
 }
 
-fn money(d: Decimal) -> String {
-    d.normalize().to_string()
-}
-
 /// The public view of an invoice.
 pub fn invoice_json(r: &InvoiceRecord) -> Value {
-    json!({
-        "id": r.invoice_id,
-        "number": r.number,
-        "document_type": r.input.document_type,
-        "format": r.format,
-        "status": r.status.as_str(),
-        "issue_date": r.issue_date,
-        "due_date": r.due_date,
-        "currency": r.currency,
-        "buyer": { "name": r.buyer_name, "customer_id": r.customer_id },
-        "totals": {
-            "line_total": money(r.line_total),
-            "tax_total": money(r.tax_total),
-            "payable": money(r.payable),
-            "tax_breakdown": r.tax_breakdown.iter().map(|(c, rate, taxable, tax)| json!({
-                "category": c, "rate": rate.map(money), "taxable": money(*taxable), "tax": money(*tax)
-            })).collect::<Vec<_>>(),
-        },
-        "ubl": { "sha256": r.ubl_sha256, "href": format!("/invoices/{}/ubl", r.invoice_id) },
-        "screening": r.screening,
-        "email": r.email,
-        "dispute": r.dispute,
-        "voided": r.voided,
-        "credits": r.credits,
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-        "version": r.version,
-    })
+    r.to_json()
 }
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -278,6 +250,12 @@ where
     };
     tracing::Span::current().record("seller_id", seller.seller_id.as_str());
 
+    // An id that cannot be one of ours names nothing: 404 before any lookup (and no oversized key).
+    if let ["invoices" | "customers", id, ..] = segments.as_slice()
+        && !plausible_id(id)
+    {
+        return error(404, "not_found", "no such resource", &[], Value::Null);
+    }
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["invoices"]) => create_invoice(app, &seller, &req).await,
         ("GET", ["invoices"]) => search(app, &seller, &req).await,
@@ -345,6 +323,14 @@ where
     }
 }
 
+/// Invoice numbers and customer ids: 1-100 letters, digits, '-' or '_'.
+fn plausible_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn respond(r: Result<(u16, Value), AppError>) -> HttpResponse {
     match r {
         Ok((status, v)) => HttpResponse::json(status, &v),
@@ -400,6 +386,7 @@ where
             idem,
             &hash,
             now,
+            now + Duration::seconds(IDEMPOTENCY_LEASE_SECONDS),
             now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
         )
         .await;
@@ -434,14 +421,18 @@ where
     }
     let response = match invoice_from_json(&req.body) {
         Err(e) => from_app_error(AppError::Invalid(vec![e])),
-        Ok(input) => match app.create_invoice(seller, input).await {
-            Ok(r) => HttpResponse::json(201, &invoice_json(&r)),
+        Ok(input) => match app.create_invoice_with(seller, input, Some(idem)).await {
+            // The commit stored this very response with the invoice.
+            Ok(r) => return HttpResponse::json(201, &invoice_json(&r)),
             Err(e) => from_app_error(e),
         },
     };
-    // Outcomes decided by the request are remembered; our own failures are released for a retry.
+    // Refusals decided by the request are remembered; our own failures release the claim for a retry
+    // (the store keeps a claim that a commit finished).
     if response.status >= 500 || response.status == 409 {
-        let _ = app.store.release(&seller.seller_id, idem).await;
+        if let Err(e) = app.store.release(&seller.seller_id, idem).await {
+            tracing::warn!(error = %e, "could not release the idempotency claim; it lapses after its lease");
+        }
     } else {
         let stored = StoredResponse {
             status: response.status,
@@ -535,7 +526,20 @@ where
             to,
             min_amount: parse_amount(req, "min_amount")?,
             max_amount: parse_amount(req, "max_amount")?,
-            customer: req.query("customer").map(str::to_string),
+            customer: req
+                .query("customer")
+                .map(|c| {
+                    if plausible_id(c) {
+                        Ok(c.to_string())
+                    } else {
+                        Err(bad(
+                            "customer",
+                            Code::InvalidFormat,
+                            "1-100 letters, digits, '-' or '_'",
+                        ))
+                    }
+                })
+                .transpose()?,
             status,
             limit,
             cursor: req.query("cursor").map(str::to_string),

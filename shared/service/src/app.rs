@@ -19,7 +19,7 @@ use crate::ports::{
 };
 use crate::record::{
     Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery,
-    SellerAccount, VoidRecord,
+    SellerAccount, StoredResponse, VoidRecord,
 };
 
 /// Japan Standard Time: business dates (issue dates, "overdue") are Tokyo dates.
@@ -132,10 +132,24 @@ pub struct CustomerUpdate {
     pub late_payments_12m: u32,
 }
 
+/// Largest invoice input stored with its record (DynamoDB's item limit is 400 KB; the rest of the record
+/// and the index attributes need room too).
+pub const MAX_STORED_INPUT_BYTES: usize = 300_000;
+
 /// How many times a create races for the next number before giving up with 409.
 const NUMBER_ATTEMPTS: usize = 20;
 /// Outbox entries younger than this are left to the request that wrote them.
 pub const OUTBOX_GRACE_SECONDS: i64 = 30;
+
+/// How [`App::insert_numbered`] stores a new document.
+struct Numbered<'a> {
+    status: InvoiceStatus,
+    screening: Option<Screening>,
+    /// The invoice a credit note cancels; marked void, naming the credit note's number, in the same commit.
+    voids: Option<&'a InvoiceRecord>,
+    /// The request's claimed idempotency key, finished in the same commit.
+    idempotency_key: Option<&'a str>,
+}
 
 pub struct App<S, A, Q, C> {
     pub store: S,
@@ -297,7 +311,18 @@ where
     pub async fn create_invoice(
         &self,
         seller: &SellerAccount,
+        input: InvoiceInput,
+    ) -> Result<InvoiceRecord, AppError> {
+        self.create_invoice_with(seller, input, None).await
+    }
+
+    /// [`Self::create_invoice`] for a request holding the claimed `idempotency_key`: its 201 response is
+    /// stored in the same transaction as the invoice, so a retry after any crash replays it.
+    pub async fn create_invoice_with(
+        &self,
+        seller: &SellerAccount,
         mut input: InvoiceInput,
+        idempotency_key: Option<&str>,
     ) -> Result<InvoiceRecord, AppError> {
         // The seller on the invoice is the tenant's stored profile; a request for another seller is refused.
         if input.seller.tax_id != seller.profile.tax_id {
@@ -313,6 +338,17 @@ where
         input.seller = seller.profile.clone();
         input.number = None;
         validate(&input).map_err(|e| AppError::Invalid(e.errors))?;
+        // The stored record carries the input; DynamoDB items hold at most 400 KB.
+        let size = serde_json::to_vec(&input).map_or(usize::MAX, |v| v.len());
+        if size > MAX_STORED_INPUT_BYTES {
+            return Err(field(
+                "lines",
+                seikyu_domain::Code::TooLong,
+                format!(
+                    "the invoice is {size} bytes as stored; at most {MAX_STORED_INPUT_BYTES}: split it into several invoices"
+                ),
+            ));
+        }
         let totals = compute(&input)?;
         let now = self.clock.now();
 
@@ -331,7 +367,17 @@ where
             Decision::Approved => InvoiceStatus::Issued,
         };
         let (record, _) = self
-            .insert_numbered(seller, input, &totals, status, Some(screening), None)
+            .insert_numbered(
+                seller,
+                input,
+                &totals,
+                Numbered {
+                    status,
+                    screening: Some(screening),
+                    voids: None,
+                    idempotency_key,
+                },
+            )
             .await?;
         if record.status == InvoiceStatus::Issued {
             self.deliver(&OutboxEntry::issued(
@@ -384,10 +430,14 @@ where
         seller: &SellerAccount,
         mut input: InvoiceInput,
         totals: &Totals,
-        status: InvoiceStatus,
-        screening: Option<Screening>,
-        voids: Option<&InvoiceRecord>,
+        opts: Numbered<'_>,
     ) -> Result<(InvoiceRecord, Option<InvoiceRecord>), AppError> {
+        let Numbered {
+            status,
+            screening,
+            voids,
+            idempotency_key,
+        } = opts;
         let fy = fiscal_year(input.issue_date, seller.fiscal_year_start_month);
         let (kind, prefix) = match input.document_type {
             DocumentType::Invoice => ("INV", seller.number_prefix.clone()),
@@ -434,6 +484,7 @@ where
                 ubl_sha256: sha,
                 screening: screening.clone(),
                 email: None,
+                email_sending_until: None,
                 dispute: None,
                 voided: None,
                 credits: voids.map(|v| v.invoice_id.clone()),
@@ -469,12 +520,28 @@ where
                     expected_version: old.version,
                 });
             }
+            let response = StoredResponse {
+                status: 201,
+                body: record.to_json().to_string(),
+            };
+            if let Some(key) = idempotency_key {
+                writes.push(Write::FinishIdempotency {
+                    seller_id: &seller.seller_id,
+                    key,
+                    response: &response,
+                });
+            }
             match self.store.commit(&writes).await {
                 Ok(()) => return Ok((record, voided)),
-                Err(StoreError::Conflict(_)) => {
-                    // Someone else took this number (or changed the voided invoice); back off and retry.
-                    backoff(attempt).await;
+                // The voided invoice changed underneath: the caller must look at it again.
+                Err(StoreError::Conflict(m)) if voids.is_some() => {
+                    return Err(AppError::Conflict {
+                        code: "conflict",
+                        message: m,
+                    });
                 }
+                // Someone else took this number; back off and retry with the next.
+                Err(StoreError::Conflict(_)) => backoff(attempt).await,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -688,9 +755,12 @@ where
                     seller,
                     cn,
                     &totals,
-                    InvoiceStatus::Issued,
-                    None,
-                    Some(&invoice),
+                    Numbered {
+                        status: InvoiceStatus::Issued,
+                        screening: None,
+                        voids: Some(&invoice),
+                        idempotency_key: None,
+                    },
                 )
                 .await
             {

@@ -44,6 +44,9 @@ impl From<StoreError> for MailJobError {
     }
 }
 
+/// How long a delivery holds the send before another may try (longer than the function's timeout).
+pub const SEND_CLAIM_SECONDS: i64 = 120;
+
 /// Handle one `invoice.issued` message.
 pub async fn mail_document<S, A, M, C>(
     store: &S,
@@ -65,28 +68,71 @@ where
             msg.event
         )));
     }
-    let Some(record) = store.get(&msg.seller_id, &msg.invoice_id).await? else {
-        return Err(MailJobError::Permanent(format!(
-            "no invoice {} for seller {}",
-            msg.invoice_id, msg.seller_id
+    let now = clock.now();
+    // Claim the send on the current version, so two deliveries of the message cannot both send.
+    let mut claimed = None;
+    for _ in 0..5 {
+        let Some(record) = store.get(&msg.seller_id, &msg.invoice_id).await? else {
+            return Err(MailJobError::Permanent(format!(
+                "no invoice {} for seller {}",
+                msg.invoice_id, msg.seller_id
+            )));
+        };
+        if record.email.is_some() {
+            return Ok(MailOutcome::AlreadySent);
+        }
+        if record.status != InvoiceStatus::Issued
+            && record.document_type != DocumentType::CreditNote
+        {
+            return Ok(MailOutcome::Skipped(record.status));
+        }
+        if record
+            .input
+            .buyer
+            .contact
+            .as_ref()
+            .and_then(|c| c.email.as_ref())
+            .is_none()
+        {
+            return Ok(MailOutcome::NoRecipient);
+        }
+        if record.email_sending_until.is_some_and(|t| t > now) {
+            return Err(MailJobError::Retryable(format!(
+                "invoice {} is being sent by another delivery",
+                record.invoice_id
+            )));
+        }
+        let mut claim = record.clone();
+        claim.version += 1;
+        claim.email_sending_until = Some(now + chrono::Duration::seconds(SEND_CLAIM_SECONDS));
+        match store
+            .commit(&[Write::Update {
+                record: &claim,
+                expected_version: record.version,
+            }])
+            .await
+        {
+            Ok(()) => {
+                claimed = Some(claim);
+                break;
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let Some(record) = claimed else {
+        return Err(MailJobError::Retryable(format!(
+            "invoice {} kept changing",
+            msg.invoice_id
         )));
     };
-    if record.email.is_some() {
-        return Ok(MailOutcome::AlreadySent);
-    }
-    if record.status != InvoiceStatus::Issued && !(record.document_type == DocumentType::CreditNote)
-    {
-        return Ok(MailOutcome::Skipped(record.status));
-    }
-    let Some(to) = record
+    let to = record
         .input
         .buyer
         .contact
         .as_ref()
         .and_then(|c| c.email.clone())
-    else {
-        return Ok(MailOutcome::NoRecipient);
-    };
+        .unwrap_or_default();
     let xml = archive
         .get(&record.ubl_key)
         .await
@@ -104,25 +150,36 @@ where
         )));
     }
     let totals = compute(&record.input).map_err(|e| MailJobError::Permanent(e.to_string()))?;
-    let now = clock.now();
     let raw = compose(&record, &totals, &xml, from, &to, now);
-    let message_id = mailer
-        .send_raw(from, std::slice::from_ref(&to), &raw)
-        .await
-        .map_err(|e| match e {
-            MailError::Rejected(m) => MailJobError::Permanent(m),
-            MailError::Unavailable(m) => MailJobError::Retryable(m),
-        })?;
-    record_sent(
-        store,
-        record,
-        EmailRecord {
-            message_id: message_id.clone(),
-            sent_at: now,
-            to: vec![to],
-        },
-    )
-    .await?;
+    let message_id = match mailer.send_raw(from, std::slice::from_ref(&to), &raw).await {
+        Ok(id) => id,
+        Err(e) => {
+            // Not sent: give the claim back so a redelivery can try at once (if this fails too, the
+            // claim lapses after SEND_CLAIM_SECONDS).
+            let mut released = record.clone();
+            released.version += 1;
+            released.email_sending_until = None;
+            let _ = store
+                .commit(&[Write::Update {
+                    record: &released,
+                    expected_version: record.version,
+                }])
+                .await;
+            return Err(match e {
+                MailError::Rejected(m) => MailJobError::Permanent(m),
+                MailError::Unavailable(m) => MailJobError::Retryable(m),
+            });
+        }
+    };
+    // Sent: from here on the message is never reported as failed, or it would be sent again.
+    let email = EmailRecord {
+        message_id: message_id.clone(),
+        sent_at: now,
+        to: vec![to],
+    };
+    if let Err(e) = record_sent(store, record, email).await {
+        tracing::error!(invoice_id = %msg.invoice_id, message_id = %message_id, error = %e, "sent, but the send could not be recorded");
+    }
     Ok(MailOutcome::Sent { message_id })
 }
 
@@ -461,13 +518,30 @@ pub fn html_body(r: &InvoiceRecord, t: &Totals) -> String {
 
 /// RFC 2047 encoded-word for a header with non-ASCII text.
 fn encode_header(s: &str) -> String {
-    if s.is_ascii() {
+    if s.is_ascii() && s.len() <= 900 {
         return s.to_string();
     }
-    format!(
-        "=?UTF-8?B?{}?=",
-        base64::engine::general_purpose::STANDARD.encode(s)
-    )
+    // RFC 2047: encoded-words of at most 75 characters, folded onto continuation lines. Each word holds
+    // whole characters (at most 45 bytes, 60 in base64).
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in s.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(&chunk)
+            ));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(&chunk)
+        ));
+    }
+    words.join("\r\n ")
 }
 
 /// Base64 in 76-character lines (RFC 2045).
@@ -502,8 +576,10 @@ pub fn compose(
             r.number, r.input.seller.name
         )
     };
-    let boundary = format!("seikyu-{}", &r.ubl_sha256[..24]);
-    let alt = format!("{boundary}-alt");
+    // Neither boundary is a prefix of the other (RFC 2046 5.1.1).
+    let tag: String = r.ubl_sha256.chars().take(24).collect();
+    let boundary = format!("seikyu-mix-{tag}");
+    let alt = format!("seikyu-alt-{tag}");
     let file = format!(
         "{}.xml",
         r.number

@@ -22,6 +22,7 @@ use crate::search::{self, Index};
 struct IdemEntry {
     request_sha256: String,
     response: Option<StoredResponse>,
+    lease_until: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 }
 
@@ -112,6 +113,7 @@ impl IdempotencyStore for MemoryStore {
         key: &str,
         request_sha256: &str,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         self.with(|s| {
@@ -122,18 +124,22 @@ impl IdempotencyStore for MemoryStore {
                 Some(IdemEntry {
                     response: Some(r), ..
                 }) => return Ok(Claim::Replay(r.clone())),
+                // The holder died before committing: take the claim over.
+                Some(e) if e.lease_until <= now => {}
                 Some(_) => return Ok(Claim::InProgress),
                 None => {}
             }
             let entry = IdemEntry {
                 request_sha256: request_sha256.to_string(),
                 response: None,
+                lease_until,
                 expires_at,
             };
             s.idempotency.insert(k, entry);
             Ok(Claim::Started)
         })
     }
+
     async fn finish(
         &self,
         seller_id: &str,
@@ -150,10 +156,13 @@ impl IdempotencyStore for MemoryStore {
             Ok(())
         })
     }
+
     async fn release(&self, seller_id: &str, key: &str) -> Result<(), StoreError> {
         self.with(|s| {
-            s.idempotency
-                .remove(&(seller_id.to_string(), key.to_string()));
+            let k = (seller_id.to_string(), key.to_string());
+            if s.idempotency.get(&k).is_some_and(|e| e.response.is_none()) {
+                s.idempotency.remove(&k);
+            }
             Ok(())
         })
     }
@@ -218,6 +227,16 @@ impl InvoiceStore for MemoryStore {
                             )));
                         }
                     }
+                    Write::FinishIdempotency { seller_id, key, .. } => {
+                        if !s
+                            .idempotency
+                            .contains_key(&(seller_id.to_string(), key.to_string()))
+                        {
+                            return Err(StoreError::Conflict(format!(
+                                "idempotency key {key} not claimed"
+                            )));
+                        }
+                    }
                     Write::Outbox(e) => {
                         if s.outbox.contains_key(&e.id) {
                             return Err(StoreError::Conflict(format!(
@@ -239,6 +258,18 @@ impl InvoiceStore for MemoryStore {
                     }
                     Write::Outbox(e) => {
                         s.outbox.insert(e.id.clone(), (*e).clone());
+                    }
+                    Write::FinishIdempotency {
+                        seller_id,
+                        key,
+                        response,
+                    } => {
+                        if let Some(e) = s
+                            .idempotency
+                            .get_mut(&(seller_id.to_string(), key.to_string()))
+                        {
+                            e.response = Some((*response).clone());
+                        }
                     }
                 }
             }

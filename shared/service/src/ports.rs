@@ -42,6 +42,13 @@ pub enum Write<'a> {
     },
     /// Add an outbox entry (the event is delivered by whoever reads the outbox).
     Outbox(&'a OutboxEntry),
+    /// Store the response of a claimed idempotency key, together with the change it describes, so a
+    /// retry after any crash replays it instead of running again.
+    FinishIdempotency {
+        seller_id: &'a str,
+        key: &'a str,
+        response: &'a StoredResponse,
+    },
 }
 
 /// Sellers, their API keys and their customers.
@@ -90,13 +97,16 @@ pub enum Claim {
 }
 
 pub trait IdempotencyStore: Send + Sync {
-    /// Claim `key` for a request whose body hashes to `request_sha256`. Records expire at `expires_at`.
+    /// Claim `key` for a request whose body hashes to `request_sha256`. An unfinished claim is held until
+    /// `lease_until` (then a retry may take it over: the request that held it died before committing, since
+    /// a commit finishes the key in the same transaction). Records expire at `expires_at`.
     fn claim(
         &self,
         seller_id: &str,
         key: &str,
         request_sha256: &str,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
     fn finish(
@@ -105,7 +115,7 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         response: &StoredResponse,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Forget a claim whose request failed on our side, so a retry can run.
+    /// Forget an unfinished claim whose request failed on our side, so a retry can run (a finished one stays).
     fn release(
         &self,
         seller_id: &str,

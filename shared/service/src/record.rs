@@ -109,6 +109,9 @@ pub struct InvoiceRecord {
     pub ubl_sha256: String,
     pub screening: Option<Screening>,
     pub email: Option<EmailRecord>,
+    /// A mailer has claimed the send until then (so two deliveries of one message cannot both send).
+    #[serde(default)]
+    pub email_sending_until: Option<DateTime<Utc>>,
     pub dispute: Option<DisputeRecord>,
     pub voided: Option<VoidRecord>,
     /// For a credit note: the invoice it credits.
@@ -120,6 +123,39 @@ pub struct InvoiceRecord {
 }
 
 impl InvoiceRecord {
+    /// The public view of an invoice (the API's response body).
+    pub fn to_json(&self) -> serde_json::Value {
+        let money = |d: Decimal| d.normalize().to_string();
+        serde_json::json!({
+            "id": self.invoice_id,
+            "number": self.number,
+            "document_type": self.input.document_type,
+            "format": self.format,
+            "status": self.status.as_str(),
+            "issue_date": self.issue_date,
+            "due_date": self.due_date,
+            "currency": self.currency,
+            "buyer": { "name": self.buyer_name, "customer_id": self.customer_id },
+            "totals": {
+                "line_total": money(self.line_total),
+                "tax_total": money(self.tax_total),
+                "payable": money(self.payable),
+                "tax_breakdown": self.tax_breakdown.iter().map(|(c, rate, taxable, tax)| serde_json::json!({
+                    "category": c, "rate": rate.map(money), "taxable": money(*taxable), "tax": money(*tax)
+                })).collect::<Vec<_>>(),
+            },
+            "ubl": { "sha256": self.ubl_sha256, "href": format!("/invoices/{}/ubl", self.invoice_id) },
+            "screening": self.screening,
+            "email": self.email,
+            "dispute": self.dispute,
+            "voided": self.voided,
+            "credits": self.credits,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "version": self.version,
+        })
+    }
+
     /// Unpaid and owed: counts toward the buyer's exposure and (later) dunning.
     pub fn is_open(&self) -> bool {
         self.document_type == DocumentType::Invoice
