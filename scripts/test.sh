@@ -34,8 +34,10 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "local tools (LocalStack, DynamoDB Local, cargo-lambda, cfn-lint)"
+step "local tools (LocalStack, DynamoDB Local, cargo-lambda, cfn-lint; Stripe's SDK for signature tests)"
 scripts/local-stack.sh install
+[ -d .local/stripe-sdk/node_modules/stripe ] ||
+  npm install --silent --no-audit --no-fund --prefix .local/stripe-sdk stripe@23.1.0 >/dev/null
 
 step "cfn-lint infra/template.yaml"
 .local/tools-venv/bin/cfn-lint infra/template.yaml
