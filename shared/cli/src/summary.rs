@@ -1,26 +1,12 @@
 //! Human-readable totals for the terminal.
 
 use rust_decimal::Decimal;
-use seikyu_domain::money::fixed;
 use seikyu_domain::validate::format_name;
 use seikyu_domain::{DocumentType, InvoiceInput, TaxCategory, Totals};
 
 /// `1234567.5` -> `1,234,567.50` with the document's decimals.
 pub fn money(v: Decimal, decimals: u32) -> String {
-    let s = fixed(v, decimals).to_string();
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let mut out = String::with_capacity(s.len() + s.len() / 3 + 1);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    seikyu_domain::money::display(v, decimals)
 }
 
 fn category_label(c: TaxCategory, rate: Option<Decimal>) -> String {
@@ -95,19 +81,4 @@ pub fn totals(invoice: &InvoiceInput, t: &Totals) -> String {
             .unwrap_or_default()
     ));
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::str::FromStr;
-
-    #[test]
-    fn thousands_separators() {
-        let d = |s| Decimal::from_str(s).expect("literal");
-        assert_eq!(money(d("1234567.5"), 2), "1,234,567.50");
-        assert_eq!(money(d("346"), 0), "346");
-        assert_eq!(money(d("-1000"), 0), "-1,000");
-        assert_eq!(money(d("999"), 0), "999");
-    }
 }

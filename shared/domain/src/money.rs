@@ -46,6 +46,26 @@ pub fn fixed(value: Decimal, decimals: u32) -> Decimal {
     v
 }
 
+/// `value` for people: the document's decimals and thousands separators (`1,234,567.50`, `-1,000`).
+pub fn display(value: Decimal, decimals: u32) -> String {
+    let s = fixed(value, decimals).to_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(s.len() + s.len() / 3 + 2);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +102,14 @@ mod tests {
             assert_eq!(round_tax(d(v), 0, mode), d(want), "{v} {mode:?}");
         }
         assert_eq!(round_tax(d("1.2345"), 3, RoundingMode::HalfUp), d("1.235"));
+    }
+
+    #[test]
+    fn display_groups_thousands() {
+        assert_eq!(display(d("1234567.5"), 2), "1,234,567.50");
+        assert_eq!(display(d("346"), 0), "346");
+        assert_eq!(display(d("-1000"), 0), "-1,000");
+        assert_eq!(display(d("999"), 0), "999");
     }
 
     #[test]

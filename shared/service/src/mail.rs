@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use seikyu_domain::money::fixed;
 use seikyu_domain::validate::format_name;
 use seikyu_domain::{DocumentType, TaxCategory, Totals, compute};
 use thiserror::Error;
@@ -226,20 +225,7 @@ async fn record_sent<S: InvoiceStore>(
 }
 
 fn amount(v: Decimal, decimals: u32) -> String {
-    let s = fixed(v, decimals).to_string();
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    seikyu_domain::money::display(v, decimals)
 }
 
 fn rate_label(category: TaxCategory, rate: Option<Decimal>) -> String {
