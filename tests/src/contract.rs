@@ -12,13 +12,21 @@ use seikyu_domain::parse::invoice_from_json;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
 use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue};
-use seikyu_service::ports::{Clock, IdempotencyStore, InvoiceStore, OutboxStore, TenantStore};
+use seikyu_service::ports::{
+    Clock, IdempotencyStore, InvoiceStore, OutboxStore, PaymentStore, TenantStore,
+};
 use seikyu_service::record::{InvoiceStatus, SearchQuery, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 use serde_json::Value;
 
-pub trait Store: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + 'static {}
-impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + 'static> Store for T {}
+pub trait Store:
+    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + 'static
+{
+}
+impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + 'static> Store
+    for T
+{
+}
 
 pub type TestApp<S> = App<S, MemoryArchive, MemoryQueue, FixedClock>;
 
@@ -794,4 +802,196 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         .await
         .is_err()
     );
+}
+
+/// Payments apply exactly once whatever the duplication and order; amounts settle the invoice; what
+/// cannot be matched is kept with a reason.
+pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_payments::{EventKind, PaymentEvent, Provider};
+    use seikyu_service::app::PaymentOutcome;
+    let (account, _) = seller(&app, None).await;
+    let inv = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("invoice");
+    assert_eq!(inv.payable, Decimal::from(58_136));
+    let ev = |id: &str, payment: &str, kind: EventKind| PaymentEvent {
+        provider: Provider::Stripe,
+        event_id: format!("{}-{id}", account.seller_id),
+        payment_id: format!("{}-{payment}", account.seller_id),
+        kind,
+        currency: Some("JPY".into()),
+        invoice_id: Some(inv.invoice_id.clone()),
+        seller_id: Some(account.seller_id.clone()),
+        reference: None,
+        method: Some("card".into()),
+        created: 0,
+    };
+    let received = |t: i64| EventKind::Received {
+        total: Decimal::from(t),
+    };
+    let status = |o: &PaymentOutcome| match o {
+        PaymentOutcome::Applied {
+            status,
+            open_balance,
+            overpaid,
+            ..
+        } => (status.as_str(), *open_balance, *overpaid),
+        other => panic!("not applied: {other:?}"),
+    };
+    // Less than due: partially paid with the open balance.
+    let o = app
+        .apply_payment(&account, &ev("e1", "pi_a", received(30_000)))
+        .await
+        .expect("apply");
+    assert_eq!(
+        status(&o),
+        ("partially_paid", Decimal::from(28_136), Decimal::ZERO)
+    );
+    assert_eq!(
+        app.apply_payment(&account, &ev("e1", "pi_a", received(30_000)))
+            .await
+            .expect("dup"),
+        PaymentOutcome::Duplicate
+    );
+    // The rest, delivered 8 times in parallel: applied once.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (app, account, e) = (
+            app.clone(),
+            account.clone(),
+            ev("e2", "pi_b", received(28_136)),
+        );
+        set.spawn(async move { app.apply_payment(&account, &e).await });
+    }
+    let mut applied = 0;
+    while let Some(r) = set.join_next().await {
+        match r.expect("task").expect("apply") {
+            PaymentOutcome::Applied { .. } => applied += 1,
+            PaymentOutcome::Duplicate => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(applied, 1, "parallel duplicates apply once");
+    let now = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert_eq!(
+        (now.status.as_str(), now.paid_total, now.open_balance()),
+        ("paid", Decimal::from(58_136), Decimal::ZERO)
+    );
+    // More than due: paid, with the excess as the buyer's credit.
+    let o = app
+        .apply_payment(&account, &ev("e3", "pi_c", received(1_000)))
+        .await
+        .expect("apply");
+    assert_eq!(status(&o), ("paid", Decimal::ZERO, Decimal::from(1_000)));
+    // A refund before its payment nets out when the payment arrives; a failure after success changes nothing.
+    let o = app
+        .apply_payment(
+            &account,
+            &ev(
+                "e4",
+                "pi_d",
+                EventKind::Refunded {
+                    total: Decimal::from(500),
+                },
+            ),
+        )
+        .await
+        .expect("apply");
+    assert_eq!(status(&o).2, Decimal::from(1_000));
+    let o = app
+        .apply_payment(&account, &ev("e5", "pi_d", received(2_000)))
+        .await
+        .expect("apply");
+    assert_eq!(status(&o).2, Decimal::from(2_500));
+    let o = app
+        .apply_payment(&account, &ev("e6", "pi_a", EventKind::Failed))
+        .await
+        .expect("apply");
+    assert_eq!(status(&o).2, Decimal::from(2_500));
+    // Refunding the first payment entirely: 30,000 of 58,136 no longer paid.
+    let o = app
+        .apply_payment(
+            &account,
+            &ev(
+                "e7",
+                "pi_a",
+                EventKind::Refunded {
+                    total: Decimal::from(30_000),
+                },
+            ),
+        )
+        .await
+        .expect("apply");
+    assert_eq!(
+        status(&o),
+        ("partially_paid", Decimal::from(27_500), Decimal::ZERO)
+    );
+    // Unmatched payments are kept with the reason.
+    for (e, want) in [
+        (
+            {
+                let mut e = ev("u1", "pi_u1", received(100));
+                e.invoice_id = Some("AOZ-2026-999999".into());
+                e
+            },
+            "UnknownInvoice",
+        ),
+        (
+            {
+                let mut e = ev("u2", "pi_u2", received(100));
+                e.currency = Some("USD".into());
+                e
+            },
+            "CurrencyMismatch",
+        ),
+        (
+            {
+                let mut e = ev("u3", "pi_u3", received(100));
+                e.seller_id = Some("someone-else".into());
+                e
+            },
+            "SellerMismatch",
+        ),
+        (
+            {
+                let mut e = ev("u4", "pi_u4", received(100));
+                e.invoice_id = None;
+                e
+            },
+            "NoInvoiceReference",
+        ),
+    ] {
+        match app.apply_payment(&account, &e).await.expect("apply") {
+            PaymentOutcome::Unapplied { reason, .. } => {
+                assert!(format!("{reason:?}").starts_with(want), "{reason:?}")
+            }
+            o => panic!("{want}: {o:?}"),
+        }
+    }
+    assert_eq!(
+        app.unapplied_payments(&account).await.expect("list").len(),
+        4
+    );
+    let after = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert_eq!(
+        after.paid_total,
+        Decimal::from(30_636),
+        "unmatched payments did not touch the invoice"
+    );
+    // A paid or partly paid invoice is not voided.
+    assert!(matches!(
+        app.void(&account, &inv.invoice_id).await,
+        Err(AppError::Conflict {
+            code: "invalid_state",
+            ..
+        })
+    ));
+    // The open balance (not the payable) counts in screening.
+    let open = app
+        .store
+        .open_balance(&account.seller_id, "CUST-0042", "JPY", after.issue_date)
+        .await
+        .expect("balance");
+    assert_eq!(open.outstanding, Decimal::from(27_500));
 }

@@ -26,10 +26,12 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::DocumentType;
 use seikyu_service::ports::{
-    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, StoreError, TenantStore, Write,
+    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore, StoreError,
+    TenantStore, Write,
 };
 use seikyu_service::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, SearchQuery, SellerAccount, StoredResponse,
+    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, SearchQuery, SellerAccount,
+    StoredResponse,
 };
 use seikyu_service::search::{self, Index};
 use serde::Serialize;
@@ -91,6 +93,7 @@ fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
     item.insert("version".into(), n(r.version));
     item.insert("status".into(), s(r.status.as_str()));
     item.insert("payable".into(), n(r.payable));
+    item.insert("paid_total".into(), n(r.paid_total));
     item.insert("currency".into(), s(&r.currency));
     item.insert("issue_date".into(), s(r.issue_date.to_string()));
     item.insert(
@@ -500,6 +503,39 @@ impl InvoiceStore for DynamoStore {
                     "version = :v",
                     vec![(":v", n(*expected_version))],
                 )?,
+                Write::MarkEvent {
+                    seller_id,
+                    provider,
+                    event_id,
+                } => {
+                    let mut item: Item = HashMap::new();
+                    item.insert("PK".into(), s(invoice_pk(seller_id)));
+                    item.insert("SK".into(), s(format!("EVT#{provider}#{event_id}")));
+                    tx_put(&self.table, item, "attribute_not_exists(PK)", vec![])?
+                }
+                Write::PutPayment {
+                    record,
+                    expected_version,
+                } => {
+                    let mut item: Item = HashMap::new();
+                    item.insert("PK".into(), s(invoice_pk(&record.seller_id)));
+                    item.insert("SK".into(), s(format!("PAY#{}", record.key())));
+                    item.insert("doc".into(), to_doc(*record)?);
+                    item.insert("version".into(), n(record.version));
+                    if record.unapplied.is_some() {
+                        item.insert("unapplied".into(), s("1"));
+                    }
+                    if *expected_version == 0 {
+                        tx_put(&self.table, item, "attribute_not_exists(PK)", vec![])?
+                    } else {
+                        tx_put(
+                            &self.table,
+                            item,
+                            "version = :v",
+                            vec![(":v", n(*expected_version))],
+                        )?
+                    }
+                }
                 Write::FinishIdempotency {
                     seller_id,
                     key,
@@ -692,7 +728,7 @@ impl InvoiceStore for DynamoStore {
                 .index_name("ByCustomer")
                 .key_condition_expression("GSI1PK = :pk")
                 .filter_expression(
-                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3)",
+                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3, :s4)",
                 )
                 .expression_attribute_names("#st", "status")
                 .expression_attribute_values(":pk", s(format!("{seller_id}#{customer_id}")))
@@ -701,7 +737,8 @@ impl InvoiceStore for DynamoStore {
                 .expression_attribute_values(":s1", s("issued"))
                 .expression_attribute_values(":s2", s("pending_review"))
                 .expression_attribute_values(":s3", s("disputed"))
-                .projection_expression("payable, due_date")
+                .expression_attribute_values(":s4", s("partially_paid"))
+                .projection_expression("payable, paid_total, due_date")
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -712,7 +749,12 @@ impl InvoiceStore for DynamoStore {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_default();
-                balance.outstanding += payable;
+                let paid: Decimal = i
+                    .get("paid_total")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_default();
+                balance.outstanding += (payable - paid).max(Decimal::ZERO);
                 let overdue = get_s(&i, "due_date")
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                     .is_some_and(|d| d < today);
@@ -725,6 +767,63 @@ impl InvoiceStore for DynamoStore {
                 None => return Ok(balance),
             }
         }
+    }
+}
+
+impl PaymentStore for DynamoStore {
+    async fn get_payment(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        self.get_item(
+            invoice_pk(seller_id),
+            &format!("PAY#{provider}:{payment_id}"),
+        )
+        .await?
+        .map(|i| from_doc(&i))
+        .transpose()
+    }
+
+    async fn event_applied(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .get_item(invoice_pk(seller_id), &format!("EVT#{provider}#{event_id}"))
+            .await?
+            .is_some())
+    }
+
+    async fn unapplied(&self, seller_id: &str) -> Result<Vec<PaymentRecord>, StoreError> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :pay)")
+                .filter_expression("attribute_exists(unapplied)")
+                .expression_attribute_values(":pk", s(invoice_pk(seller_id)))
+                .expression_attribute_values(":pay", s("PAY#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in out.items.unwrap_or_default() {
+                all.push(from_doc::<PaymentRecord>(&i)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        all.sort_by_key(|p| p.updated_at);
+        Ok(all)
     }
 }
 

@@ -14,7 +14,7 @@ use seikyu_domain::parse::invoice_from_json;
 use seikyu_einvoice::read;
 use seikyu_service::mail::handle_batch;
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue, MemoryStore};
-use seikyu_service::ports::DocumentArchive;
+use seikyu_service::ports::{Clock, DocumentArchive};
 use seikyu_service::record::{InvoiceStatus, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 
@@ -89,6 +89,116 @@ async fn onboard(
         .await
         .map(|(a, _key)| a)
         .map_err(|e| DemoError::Step(format!("onboarding {id}"), e))
+}
+
+/// A Stripe card payment for the first invoice (delivered twice, as providers do) and a partial bank
+/// transfer through the generic scheme for the third.
+async fn pay(
+    app: &DemoApp,
+    seller: &SellerAccount,
+    issued: &[seikyu_service::record::InvoiceRecord],
+) -> Result<String, DemoError> {
+    use seikyu_payments::signature::sign;
+    use seikyu_payments::{Provider, Secret, WebhookRequest, verify_and_parse};
+    let now = app.clock.now().timestamp();
+    let stripe_secret = Secret::new(b"whsec_demo_aozora".to_vec());
+    let bank_secret = Secret::new(b"demo-bank-connector".to_vec());
+    let mut log = String::new();
+    let first = &issued[0];
+    let stripe_body = serde_json::json!({
+        "id": "evt_demo_0001", "object": "event", "type": "payment_intent.succeeded", "created": now,
+        "data": {"object": {"id": "pi_demo_0001", "object": "payment_intent", "amount": 58136, "amount_received": 58136,
+            "currency": "jpy", "payment_method_types": ["card"], "status": "succeeded",
+            "metadata": {"invoice_id": first.invoice_id, "seller_id": seller.seller_id}}}
+    })
+    .to_string();
+    let header = format!(
+        "t={now},v1={}",
+        sign(
+            &stripe_secret,
+            &[now.to_string().as_bytes(), b".", stripe_body.as_bytes()]
+        )
+    );
+    let third = &issued[2];
+    let bank_body = serde_json::json!({
+        "type": "payment.received", "payment_id": "zengin-demo-1", "amount": "300000", "currency": "JPY",
+        "reference": third.invoice_id, "method": "bank_transfer"
+    })
+    .to_string();
+    let ts = now.to_string();
+    let bank_sig = sign(
+        &bank_secret,
+        &[
+            ts.as_bytes(),
+            b".",
+            b"bank-demo-1",
+            b".",
+            bank_body.as_bytes(),
+        ],
+    );
+    /// (provider, headers, raw body, the seller's secret for it)
+    type Delivery<'a> = (Provider, Vec<(String, String)>, &'a str, &'a Secret);
+    let deliveries: [Delivery<'_>; 3] = [
+        (
+            Provider::Stripe,
+            vec![("stripe-signature".into(), header.clone())],
+            &stripe_body,
+            &stripe_secret,
+        ),
+        (
+            Provider::Stripe,
+            vec![("stripe-signature".into(), header)],
+            &stripe_body,
+            &stripe_secret,
+        ),
+        (
+            Provider::Generic,
+            vec![
+                ("seikyu-timestamp".into(), ts.clone()),
+                ("seikyu-event-id".into(), "bank-demo-1".into()),
+                ("seikyu-signature".into(), format!("v1={bank_sig}")),
+            ],
+            &bank_body,
+            &bank_secret,
+        ),
+    ];
+    for (provider, headers, body, secret) in deliveries {
+        let req = WebhookRequest {
+            provider,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        let event = verify_and_parse(&req, std::slice::from_ref(secret), now)
+            .map_err(|e| DemoError::Data("webhook", e.to_string()))?;
+        let outcome = app
+            .apply_payment(seller, &event)
+            .await
+            .map_err(|e| DemoError::Step(format!("payment {}", event.event_id), e))?;
+        let what = match &outcome {
+            seikyu_service::app::PaymentOutcome::Applied {
+                invoice_id,
+                status,
+                open_balance,
+                ..
+            } => {
+                format!(
+                    "{invoice_id} is {} (open {})",
+                    status.as_str(),
+                    money(*open_balance, 0)
+                )
+            }
+            seikyu_service::app::PaymentOutcome::Duplicate => {
+                "duplicate delivery, nothing changed".to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        log.push_str(&format!(
+            "7. {} webhook {} (signature verified): {what}\n",
+            provider.as_str(),
+            event.event_id
+        ));
+    }
+    Ok(log)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
@@ -213,6 +323,9 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         mailer.sent().len(),
         failed.len()
     ));
+
+    // Payments arrive by webhook: signatures checked on the raw bytes, then applied exactly once.
+    log.push_str(&pay(&app, &aozora, &issued).await?);
 
     let mut files = Vec::new();
     for (key, bytes) in app.archive.objects() {

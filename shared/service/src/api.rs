@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::app::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 use crate::ports::{
     Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue, OutboxStore,
-    TenantStore,
+    PaymentStore, TenantStore,
 };
 use crate::record::{InvoiceRecord, InvoiceStatus, SearchQuery, SellerAccount, StoredResponse};
 
@@ -178,7 +178,7 @@ pub async fn handle<S, A, Q, C>(
     req: HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -298,6 +298,11 @@ where
                 Err(r) => r,
             }
         }
+        ("GET", ["payments", "unapplied"]) => respond(
+            app.unapplied_payments(&seller)
+                .await
+                .map(|v| (200, json!({ "items": v }))),
+        ),
         ("PUT", ["customers", id]) => match parse_json::<CustomerUpdate>(&req.body) {
             Ok(u) => respond(
                 app.put_customer(&seller, id, u)
@@ -358,7 +363,7 @@ async fn create_invoice<S, A, Q, C>(
     req: &HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -469,7 +474,7 @@ async fn search<S, A, Q, C>(
     req: &HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -506,7 +511,7 @@ where
                     bad(
                         "status",
                         Code::InvalidCode,
-                        "pending_review, issued, disputed or void",
+                        "pending_review, issued, partially_paid, paid, disputed or void",
                     )
                 })
             })

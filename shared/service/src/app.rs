@@ -13,13 +13,15 @@ use seikyu_domain::{
 use seikyu_einvoice::render;
 use thiserror::Error;
 
+use seikyu_payments::{PaymentEvent, PaymentLedger, Settlement, Unmatched, check_match, settle};
+
 use crate::ports::{
     ArchiveError, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue,
-    OutboxStore, StoreError, TenantStore, Write,
+    OutboxStore, PaymentStore, StoreError, TenantStore, Write,
 };
 use crate::record::{
-    Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery,
-    SellerAccount, StoredResponse, VoidRecord,
+    Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, PaymentRecord,
+    SearchQuery, SellerAccount, StoredResponse, VoidRecord,
 };
 
 /// Japan Standard Time: business dates (issue dates, "overdue") are Tokyo dates.
@@ -484,6 +486,8 @@ where
                 ubl_sha256: sha,
                 screening: screening.clone(),
                 email: None,
+                paid_total: Decimal::ZERO,
+                overpaid: Decimal::ZERO,
                 email_sending_until: None,
                 dispute: None,
                 voided: None,
@@ -719,7 +723,11 @@ where
     ) -> Result<(InvoiceRecord, InvoiceRecord), AppError> {
         for attempt in 0..3 {
             let invoice = self.get(seller, id).await?;
-            if invoice.document_type != DocumentType::Invoice || !invoice.is_open() {
+            // Only while unpaid: a paid or partly paid invoice is settled by refunds, not voided.
+            if invoice.document_type != DocumentType::Invoice
+                || !invoice.is_open()
+                || !invoice.paid_total.is_zero()
+            {
                 return Err(invalid_state(
                     &invoice,
                     invoice.status,
@@ -787,6 +795,192 @@ where
             code: "busy",
             message: format!("invoice {id} keeps changing; retry"),
         })
+    }
+}
+
+/// What a payment event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// This provider event was applied before: nothing changed.
+    Duplicate,
+    /// Counted toward an invoice (`net_delta` may be zero: a failure, an expiry, a late smaller total).
+    Applied {
+        invoice_id: String,
+        status: InvoiceStatus,
+        net_delta: Decimal,
+        paid_total: Decimal,
+        open_balance: Decimal,
+        overpaid: Decimal,
+    },
+    /// Kept in the unapplied list for a person.
+    Unapplied { payment: String, reason: Unmatched },
+}
+
+impl<S, A, Q, C> App<S, A, Q, C>
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+{
+    /// Apply a verified provider event exactly once: the event id is recorded in the same transaction
+    /// that updates the payment's ledger and its invoice, so a duplicate (even a parallel one) changes
+    /// nothing. Totals are cumulative per provider payment, so order does not matter.
+    pub async fn apply_payment(
+        &self,
+        seller: &SellerAccount,
+        event: &PaymentEvent,
+    ) -> Result<PaymentOutcome, AppError> {
+        let provider = event.provider.as_str();
+        for attempt in 0..NUMBER_ATTEMPTS {
+            if self
+                .store
+                .event_applied(&seller.seller_id, provider, &event.event_id)
+                .await?
+            {
+                return Ok(PaymentOutcome::Duplicate);
+            }
+            let now = self.clock.now();
+            let current = self
+                .store
+                .get_payment(&seller.seller_id, provider, &event.payment_id)
+                .await?;
+            let expected = current.as_ref().map_or(0, |p| p.version);
+            let was_applied = current.as_ref().and_then(|p| p.applied_to.clone());
+            let mut payment = current.unwrap_or_else(|| PaymentRecord {
+                seller_id: seller.seller_id.clone(),
+                ledger: PaymentLedger::new(event.provider, event.payment_id.clone()),
+                applied_to: None,
+                unapplied: None,
+                version: 0,
+                updated_at: now,
+            });
+            let change = payment.ledger.apply(event);
+            payment.version = expected + 1;
+            payment.updated_at = now;
+            // The invoice: where this payment already went, else its metadata, else its reference.
+            let target = was_applied
+                .clone()
+                .or_else(|| payment.ledger.invoice_id.clone())
+                .or_else(|| event.reference.clone());
+            let invoice = match &target {
+                Some(id) if valid_id(id) => self.store.get(&seller.seller_id, id).await?,
+                _ => None,
+            };
+            let (matched, updated) = match (target, invoice) {
+                (None, _) => (Err(Unmatched::NoInvoiceReference), None),
+                (Some(_), None) => (Err(Unmatched::UnknownInvoice), None),
+                (Some(id), Some(inv)) => {
+                    let payable = inv.document_type == DocumentType::Invoice
+                        && inv.status != InvoiceStatus::Void;
+                    match check_match(
+                        event,
+                        &seller.seller_id,
+                        &inv.currency,
+                        payable || was_applied.is_some(),
+                    ) {
+                        Err(reason) => (Err(reason), None),
+                        Ok(()) => {
+                            // A payment matched for the first time brings everything it holds.
+                            let delta = if was_applied.is_some() {
+                                change.net_delta
+                            } else {
+                                payment.ledger.net()
+                            };
+                            let mut next = inv.clone();
+                            if !delta.is_zero() {
+                                next.paid_total += delta;
+                                apply_settlement(&mut next);
+                                next.version += 1;
+                                next.updated_at = now;
+                            }
+                            payment.applied_to = Some(id.clone());
+                            payment.unapplied = None;
+                            let outcome = PaymentOutcome::Applied {
+                                invoice_id: id,
+                                status: next.status,
+                                net_delta: delta,
+                                paid_total: next.paid_total,
+                                open_balance: next.open_balance(),
+                                overpaid: next.overpaid,
+                            };
+                            (
+                                Ok(outcome),
+                                (!delta.is_zero()).then_some((next, inv.version)),
+                            )
+                        }
+                    }
+                }
+            };
+            let outcome = match matched {
+                Ok(o) => o,
+                Err(reason) => {
+                    payment.unapplied = Some(reason.clone());
+                    PaymentOutcome::Unapplied {
+                        payment: payment.key(),
+                        reason,
+                    }
+                }
+            };
+            let mut writes = vec![
+                Write::MarkEvent {
+                    seller_id: &seller.seller_id,
+                    provider,
+                    event_id: &event.event_id,
+                },
+                Write::PutPayment {
+                    record: &payment,
+                    expected_version: expected,
+                },
+            ];
+            if let Some((next, version)) = &updated {
+                writes.push(Write::Update {
+                    record: next,
+                    expected_version: *version,
+                });
+            }
+            match self.store.commit(&writes).await {
+                Ok(()) => return Ok(outcome),
+                // A parallel delivery of this event, or another event of this payment or invoice: look again.
+                Err(StoreError::Conflict(_)) => backoff(attempt).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "busy",
+            message: format!("payment {} keeps changing; retry", event.payment_id),
+        })
+    }
+
+    pub async fn unapplied_payments(
+        &self,
+        seller: &SellerAccount,
+    ) -> Result<Vec<PaymentRecord>, AppError> {
+        Ok(self.store.unapplied(&seller.seller_id).await?)
+    }
+}
+
+/// Status and credit of an invoice from its paid total.
+fn apply_settlement(inv: &mut InvoiceRecord) {
+    match settle(inv.payable, inv.paid_total) {
+        Settlement::Paid { credit } => {
+            inv.status = InvoiceStatus::Paid;
+            inv.overpaid = credit;
+        }
+        Settlement::PartiallyPaid { .. } => {
+            inv.status = InvoiceStatus::PartiallyPaid;
+            inv.overpaid = Decimal::ZERO;
+        }
+        Settlement::Unpaid => {
+            // Refunded back to nothing: unpaid again (a dispute or review state is kept).
+            if matches!(
+                inv.status,
+                InvoiceStatus::Paid | InvoiceStatus::PartiallyPaid
+            ) {
+                inv.status = InvoiceStatus::Issued;
+            }
+            inv.overpaid = Decimal::ZERO;
+        }
     }
 }
 

@@ -80,9 +80,12 @@ where
         if record.email.is_some() {
             return Ok(MailOutcome::AlreadySent);
         }
-        if record.status != InvoiceStatus::Issued
-            && record.document_type != DocumentType::CreditNote
-        {
+        // A paid invoice is still delivered: the buyer needs the qualified invoice for its books.
+        let sendable = matches!(
+            record.status,
+            InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
+        );
+        if !sendable && record.document_type != DocumentType::CreditNote {
             return Ok(MailOutcome::Skipped(record.status));
         }
         if record

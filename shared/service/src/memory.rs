@@ -10,11 +10,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::{
     ArchiveError, Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MailError, Mailer,
-    MessageQueue, OpenBalance, OutboxStore, QueueError, StoreError, TenantStore, Write,
+    MessageQueue, OpenBalance, OutboxStore, PaymentStore, QueueError, StoreError, TenantStore,
+    Write,
 };
 use crate::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, QueueMessage, SearchQuery, SellerAccount,
-    StoredResponse,
+    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, SearchQuery,
+    SellerAccount, StoredResponse,
 };
 use crate::search::{self, Index};
 
@@ -35,6 +36,8 @@ struct State {
     sequences: HashMap<String, u64>,
     invoices: BTreeMap<(String, String), InvoiceRecord>,
     outbox: BTreeMap<String, OutboxEntry>,
+    events: std::collections::HashSet<(String, String, String)>,
+    payments: BTreeMap<(String, String), PaymentRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -227,6 +230,37 @@ impl InvoiceStore for MemoryStore {
                             )));
                         }
                     }
+                    Write::MarkEvent {
+                        seller_id,
+                        provider,
+                        event_id,
+                    } => {
+                        let k = (
+                            seller_id.to_string(),
+                            provider.to_string(),
+                            event_id.to_string(),
+                        );
+                        if s.events.contains(&k) {
+                            return Err(StoreError::Conflict(format!(
+                                "event {event_id} applied already"
+                            )));
+                        }
+                    }
+                    Write::PutPayment {
+                        record,
+                        expected_version,
+                    } => {
+                        let current = s
+                            .payments
+                            .get(&(record.seller_id.clone(), record.key()))
+                            .map_or(0, |p| p.version);
+                        if current != *expected_version {
+                            return Err(StoreError::Conflict(format!(
+                                "payment {} changed",
+                                record.key()
+                            )));
+                        }
+                    }
                     Write::FinishIdempotency { seller_id, key, .. } => {
                         if !s
                             .idempotency
@@ -258,6 +292,21 @@ impl InvoiceStore for MemoryStore {
                     }
                     Write::Outbox(e) => {
                         s.outbox.insert(e.id.clone(), (*e).clone());
+                    }
+                    Write::MarkEvent {
+                        seller_id,
+                        provider,
+                        event_id,
+                    } => {
+                        s.events.insert((
+                            seller_id.to_string(),
+                            provider.to_string(),
+                            event_id.to_string(),
+                        ));
+                    }
+                    Write::PutPayment { record, .. } => {
+                        s.payments
+                            .insert((record.seller_id.clone(), record.key()), (*record).clone());
                     }
                     Write::FinishIdempotency {
                         seller_id,
@@ -351,12 +400,53 @@ impl InvoiceStore for MemoryStore {
                     && r.currency == currency
                     && r.is_open()
             }) {
-                b.outstanding += r.payable;
+                b.outstanding += r.open_balance();
                 if r.due_date.is_some_and(|d| d < today) {
                     b.overdue_invoices += 1;
                 }
             }
             Ok(b)
+        })
+    }
+}
+
+impl PaymentStore for MemoryStore {
+    async fn get_payment(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        self.with(|s| {
+            Ok(s.payments
+                .get(&(seller_id.to_string(), format!("{provider}:{payment_id}")))
+                .cloned())
+        })
+    }
+    async fn event_applied(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        self.with(|s| {
+            Ok(s.events.contains(&(
+                seller_id.to_string(),
+                provider.to_string(),
+                event_id.to_string(),
+            )))
+        })
+    }
+    async fn unapplied(&self, seller_id: &str) -> Result<Vec<PaymentRecord>, StoreError> {
+        self.with(|s| {
+            let mut v: Vec<PaymentRecord> = s
+                .payments
+                .values()
+                .filter(|p| p.seller_id == seller_id && p.unapplied.is_some())
+                .cloned()
+                .collect();
+            v.sort_by_key(|p| p.updated_at);
+            Ok(v)
         })
     }
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, QueueMessage, SearchQuery, SellerAccount,
-    StoredResponse,
+    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, SearchQuery,
+    SellerAccount, StoredResponse,
 };
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -42,6 +42,17 @@ pub enum Write<'a> {
     },
     /// Add an outbox entry (the event is delivered by whoever reads the outbox).
     Outbox(&'a OutboxEntry),
+    /// Record that a provider event was applied; fails if it was (the exactly-once guard).
+    MarkEvent {
+        seller_id: &'a str,
+        provider: &'a str,
+        event_id: &'a str,
+    },
+    /// Create (`expected_version` 0) or replace a payment record whose stored version is `expected_version`.
+    PutPayment {
+        record: &'a PaymentRecord,
+        expected_version: u64,
+    },
     /// Store the response of a claimed idempotency key, together with the change it describes, so a
     /// retry after any crash replays it instead of running again.
     FinishIdempotency {
@@ -157,6 +168,28 @@ pub trait InvoiceStore: Send + Sync {
         currency: &str,
         today: NaiveDate,
     ) -> impl Future<Output = Result<OpenBalance, StoreError>> + Send;
+}
+
+/// Payments received through webhooks (written through [`InvoiceStore::commit`]).
+pub trait PaymentStore: Send + Sync {
+    fn get_payment(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        payment_id: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, StoreError>> + Send;
+    /// Whether a provider event was applied already.
+    fn event_applied(
+        &self,
+        seller_id: &str,
+        provider: &str,
+        event_id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// A seller's payments that could not be applied, oldest first.
+    fn unapplied(
+        &self,
+        seller_id: &str,
+    ) -> impl Future<Output = Result<Vec<PaymentRecord>, StoreError>> + Send;
 }
 
 pub trait OutboxStore: Send + Sync {

@@ -41,6 +41,10 @@ pub enum InvoiceStatus {
     Disputed,
     /// Cancelled by a credit note.
     Void,
+    /// Some money arrived; `open_balance` is still due (dunning goes on for it).
+    PartiallyPaid,
+    /// Paid in full (any excess is the buyer's credit, `overpaid`).
+    Paid,
 }
 
 impl InvoiceStatus {
@@ -50,6 +54,8 @@ impl InvoiceStatus {
             InvoiceStatus::Issued => "issued",
             InvoiceStatus::Disputed => "disputed",
             InvoiceStatus::Void => "void",
+            InvoiceStatus::PartiallyPaid => "partially_paid",
+            InvoiceStatus::Paid => "paid",
         }
     }
 
@@ -59,6 +65,8 @@ impl InvoiceStatus {
             "issued" => InvoiceStatus::Issued,
             "disputed" => InvoiceStatus::Disputed,
             "void" => InvoiceStatus::Void,
+            "partially_paid" => InvoiceStatus::PartiallyPaid,
+            "paid" => InvoiceStatus::Paid,
             _ => return None,
         })
     }
@@ -109,6 +117,12 @@ pub struct InvoiceRecord {
     pub ubl_sha256: String,
     pub screening: Option<Screening>,
     pub email: Option<EmailRecord>,
+    /// Net money applied from payments (received - refunded).
+    #[serde(default)]
+    pub paid_total: Decimal,
+    /// Paid beyond the amount due: the buyer's credit balance from this invoice.
+    #[serde(default)]
+    pub overpaid: Decimal,
     /// A mailer has claimed the send until then (so two deliveries of one message cannot both send).
     #[serde(default)]
     pub email_sending_until: Option<DateTime<Utc>>,
@@ -153,6 +167,9 @@ impl InvoiceRecord {
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "version": self.version,
+            "paid_total": money(self.paid_total),
+            "open_balance": money(self.open_balance()),
+            "overpaid": money(self.overpaid),
         })
     }
 
@@ -161,8 +178,40 @@ impl InvoiceRecord {
         self.document_type == DocumentType::Invoice
             && matches!(
                 self.status,
-                InvoiceStatus::Issued | InvoiceStatus::PendingReview | InvoiceStatus::Disputed
+                InvoiceStatus::Issued
+                    | InvoiceStatus::PendingReview
+                    | InvoiceStatus::Disputed
+                    | InvoiceStatus::PartiallyPaid
             )
+    }
+
+    /// What is still due.
+    pub fn open_balance(&self) -> Decimal {
+        (self.payable - self.paid_total).max(Decimal::ZERO)
+    }
+}
+
+/// One provider payment as Seikyu tracks it: its ledger and where it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub seller_id: String,
+    pub ledger: seikyu_payments::PaymentLedger,
+    /// The invoice the payment counts toward, once matched.
+    pub applied_to: Option<String>,
+    /// Why it could not be applied (it is listed as unapplied until a person applies it).
+    pub unapplied: Option<seikyu_payments::Unmatched>,
+    pub version: u64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PaymentRecord {
+    /// `stripe:pi_...`: unique per seller.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}",
+            self.ledger.provider.as_str(),
+            self.ledger.payment_id
+        )
     }
 }
 
