@@ -337,6 +337,12 @@ pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseE
     if g.amount < Decimal::ZERO {
         return Err(ParseError::Field("amount"));
     }
+    // Ids become storage keys: bounded and visible ASCII.
+    let ok_id =
+        |v: &str| !v.is_empty() && v.len() <= 255 && v.bytes().all(|b| b.is_ascii_graphic());
+    if !ok_id(&g.payment_id) {
+        return Err(ParseError::Field("payment_id"));
+    }
     let kind = match g.kind.as_str() {
         "payment.received" => EventKind::Received { total: g.amount },
         "payment.refunded" => EventKind::Refunded { total: g.amount },
@@ -372,6 +378,28 @@ mod tests {
             Some(1_793_840_400)
         );
         assert_eq!(chrono_free_unix("nonsense"), None);
+    }
+
+    #[test]
+    fn generic_ids_are_bounded() {
+        let body = |id: &str| {
+            format!(
+                r#"{{"type":"payment.received","payment_id":"{id}","amount":"1","currency":"JPY"}}"#
+            )
+        };
+        assert!(parse_generic("e", body("zengin-1").as_bytes()).is_ok());
+        assert_eq!(
+            parse_generic("e", body(&"x".repeat(256)).as_bytes()),
+            Err(ParseError::Field("payment_id"))
+        );
+        assert_eq!(
+            parse_generic("e", body("").as_bytes()),
+            Err(ParseError::Field("payment_id"))
+        );
+        assert_eq!(
+            parse_generic("e", body("a b").as_bytes()),
+            Err(ParseError::Field("payment_id"))
+        );
     }
 
     #[test]

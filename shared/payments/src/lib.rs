@@ -44,6 +44,24 @@ pub fn verify_and_parse(
     secrets: &[Secret],
     now: i64,
 ) -> Result<PaymentEvent, WebhookError> {
+    let event = verify_and_parse_any(req, secrets, now)?;
+    // Event and payment ids become storage keys: bounded, whatever the provider sent.
+    for (field, v) in [
+        ("event id", &event.event_id),
+        ("payment id", &event.payment_id),
+    ] {
+        if v.is_empty() || v.len() > 255 {
+            return Err(WebhookError::Parse(ParseError::Field(field)));
+        }
+    }
+    Ok(event)
+}
+
+fn verify_and_parse_any(
+    req: &WebhookRequest<'_>,
+    secrets: &[Secret],
+    now: i64,
+) -> Result<PaymentEvent, WebhookError> {
     match req.provider {
         Provider::Stripe => {
             signature::verify_stripe(req.header("stripe-signature"), req.body, secrets, now)?;
