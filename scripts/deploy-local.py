@@ -298,6 +298,8 @@ def main() -> int:
         "ISSUED_QUEUE_URL": outputs["InvoiceIssuedQueueUrl"],
         "ISSUED_DLQ_URL": outputs["InvoiceIssuedDLQUrl"],
         "SENDER_EMAIL": SENDER_EMAIL,
+        # SSM parameters {prefix}/{seller}/{provider} hold each seller's webhook signing secrets.
+        "WEBHOOK_SECRETS_PREFIX": "/seikyu/local/webhooks",
         "ADMIN_KEY": ADMIN_KEY,
         "ADMIN_KEY_SHA256": ADMIN_KEY_SHA256,
         "AWS_ENDPOINT_URL": args.endpoint,

@@ -995,3 +995,193 @@ pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         .expect("balance");
     assert_eq!(open.outstanding, Decimal::from(27_500));
 }
+
+/// The webhook endpoint: signatures first (401, nothing stored), then exactly-once application.
+pub async fn webhook_endpoint<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_payments::signature::sign;
+    use seikyu_service::memory::MemorySecrets;
+    use seikyu_service::webhook::handle_webhook;
+    let (account, _) = seller(&app, None).await;
+    let inv = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("invoice");
+    let secrets = MemorySecrets::default();
+    secrets.set(
+        &account.seller_id,
+        "stripe",
+        &[b"whsec_old", b"whsec_current"],
+    );
+    let now = app.clock.now().timestamp();
+    let body = serde_json::json!({
+        "id": format!("evt_{}", account.seller_id), "object": "event", "type": "payment_intent.succeeded", "created": now,
+        "data": {"object": {"id": format!("pi_{}", account.seller_id), "object": "payment_intent", "amount": 58136,
+            "amount_received": 58136, "currency": "jpy", "payment_method_types": ["konbini"], "status": "succeeded",
+            "metadata": {"invoice_id": inv.invoice_id, "seller_id": account.seller_id}}}
+    })
+    .to_string();
+    let signed = |secret: &[u8], t: i64, body: &str| {
+        vec![(
+            "stripe-signature".to_string(),
+            format!(
+                "t={t},v1={}",
+                sign(
+                    &seikyu_payments::Secret::new(secret.to_vec()),
+                    &[t.to_string().as_bytes(), b".", body.as_bytes()]
+                )
+            ),
+        )]
+    };
+    let call = |provider: &'static str,
+                seller: Option<String>,
+                headers: Vec<(String, String)>,
+                body: String| {
+        let (app, secrets) = (app.clone(), &secrets);
+        async move {
+            handle_webhook(
+                &*app,
+                secrets,
+                provider,
+                seller.as_deref(),
+                &headers,
+                body.as_bytes(),
+            )
+            .await
+        }
+    };
+    let me = Some(account.seller_id.clone());
+    // Refused before anything is stored.
+    let tampered = body.replace("58136", "99999");
+    let r = call(
+        "stripe",
+        me.clone(),
+        signed(b"whsec_current", now, &body),
+        tampered,
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        call(
+            "stripe",
+            me.clone(),
+            signed(b"whsec_current", now - 301, &body),
+            body.clone()
+        )
+        .await
+        .status,
+        401,
+        "stale"
+    );
+    assert_eq!(
+        call(
+            "stripe",
+            me.clone(),
+            signed(b"whsec_other", now, &body),
+            body.clone()
+        )
+        .await
+        .status,
+        401,
+        "wrong secret"
+    );
+    assert_eq!(
+        call("stripe", me.clone(), vec![], body.clone())
+            .await
+            .status,
+        401,
+        "missing signature"
+    );
+    assert_eq!(
+        call(
+            "paypal",
+            me.clone(),
+            signed(b"whsec_current", now, &body),
+            body.clone()
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(
+            "stripe",
+            None,
+            signed(b"whsec_current", now, &body),
+            body.clone()
+        )
+        .await
+        .status,
+        400
+    );
+    assert_eq!(
+        call(
+            "stripe",
+            Some("nobody-here".into()),
+            signed(b"whsec_current", now, &body),
+            body.clone()
+        )
+        .await
+        .status,
+        401
+    );
+    assert_eq!(
+        call(
+            "komoju",
+            me.clone(),
+            vec![("x-komoju-signature".into(), "00".into())],
+            body.clone()
+        )
+        .await
+        .status,
+        401,
+        "no komoju secret"
+    );
+    let not_event = r#"{"hello":"world"}"#.to_string();
+    assert_eq!(
+        call(
+            "stripe",
+            me.clone(),
+            signed(b"whsec_current", now, &not_event),
+            not_event
+        )
+        .await
+        .status,
+        400
+    );
+    assert_eq!(
+        app.get(&account, &inv.invoice_id)
+            .await
+            .expect("invoice")
+            .paid_total,
+        Decimal::ZERO,
+        "nothing applied"
+    );
+    // Signed with the old secret during a roll: accepted and applied; again: a duplicate.
+    let r = call(
+        "stripe",
+        me.clone(),
+        signed(b"whsec_old", now, &body),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json_body());
+    assert_eq!(r.json_body()["status"], "paid");
+    let again = call(
+        "stripe",
+        me.clone(),
+        signed(b"whsec_current", now, &body),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.json_body()["duplicate"].clone()),
+        (200, Value::Bool(true))
+    );
+    assert_eq!(
+        app.get(&account, &inv.invoice_id)
+            .await
+            .expect("invoice")
+            .paid_total,
+        Decimal::from(58_136)
+    );
+}

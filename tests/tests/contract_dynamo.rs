@@ -40,6 +40,7 @@ contract! {
     dynamo_search_by_date_amount_customer => search_by_date_amount_customer,
     dynamo_mailer_sends_once => mailer_sends_once,
     dynamo_payments_apply_exactly_once => payments_apply_exactly_once,
+    dynamo_webhook_endpoint => webhook_endpoint,
 }
 
 #[tokio::test]

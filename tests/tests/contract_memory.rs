@@ -47,3 +47,7 @@ async fn memory_mailer_sends_once() {
 async fn memory_payments_apply_exactly_once() {
     payments_apply_exactly_once(mem()).await;
 }
+#[tokio::test]
+async fn memory_webhook_endpoint() {
+    webhook_endpoint(mem()).await;
+}

@@ -438,3 +438,110 @@ async fn parallel_requests_get_gapless_numbers() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Stripe's own SDK signs (when installed; CI installs it), otherwise the same HMAC scheme computed here.
+fn stripe_signature(payload: &str, secret: &str, t: i64) -> String {
+    let sdk = seikyu_tests::repo_root().join(".local/stripe-sdk/node_modules/stripe");
+    if sdk.is_dir() {
+        let script = "const s=require(process.argv[1])('sk_test_seikyu');process.stdout.write(s.webhooks.generateTestHeaderString({payload:process.argv[2],secret:process.argv[3],timestamp:Number(process.argv[4])}))";
+        let out = std::process::Command::new("node")
+            .args(["-e", script])
+            .arg(&sdk)
+            .args([payload, secret, &t.to_string()])
+            .output()
+            .expect("node");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return String::from_utf8(out.stdout).expect("header");
+    }
+    let sig = seikyu_payments::signature::sign(
+        &seikyu_payments::Secret::new(secret.as_bytes().to_vec()),
+        &[t.to_string().as_bytes(), b".", payload.as_bytes()],
+    );
+    format!("t={t},v1={sig}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_stripe_webhook_pays_an_invoice() {
+    let Some(stack) = local_stack() else { return };
+    let c = Client::new();
+    let (seller, key) = new_seller(&c, &stack);
+    let (status, created, _) = c.call(
+        "POST",
+        "/invoices",
+        Some(&key),
+        &[("idempotency-key", "wh-1")],
+        Some(&fixture_json("jp-standard-10-lines")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    // The seller's signing secret, where the function looks for it.
+    let sdk = stack.sdk().await;
+    aws_sdk_ssm::Client::new(&sdk)
+        .put_parameter()
+        .name(format!(
+            "{}/{seller}/stripe",
+            stack.get("WEBHOOK_SECRETS_PREFIX")
+        ))
+        .value("whsec_e2e_secret")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("put parameter");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    let event = json!({
+        "id": format!("evt_{seller}"), "object": "event", "type": "payment_intent.succeeded", "created": now,
+        "data": {"object": {"id": format!("pi_{seller}"), "object": "payment_intent", "amount": 58136, "amount_received": 58136,
+            "currency": "jpy", "payment_method_types": ["card"], "status": "succeeded",
+            "metadata": {"invoice_id": id, "seller_id": seller}}}
+    })
+    .to_string();
+    let url = c.base.replace(
+        "/lambda-url/invoice-api",
+        &format!("/lambda-url/payment-webhook/webhooks/stripe?seller={seller}"),
+    );
+    let post = |body: &str, signature: &str| {
+        let req = ureq::http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("stripe-signature", signature)
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .expect("request");
+        let mut resp = c.agent.run(req).expect("webhook");
+        let mut raw = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .read_to_end(&mut raw)
+            .expect("body");
+        (
+            resp.status().as_u16(),
+            serde_json::from_slice::<Value>(&raw).unwrap_or(Value::Null),
+        )
+    };
+    let sig = stripe_signature(&event, "whsec_e2e_secret", now);
+    let tampered = event.replace("58136", "58137");
+    assert_eq!(post(&tampered, &sig).0, 401, "tampered body");
+    let (_, before, _) = c.call("GET", &format!("/invoices/{id}"), Some(&key), &[], None);
+    assert_eq!(
+        before["status"], "issued",
+        "nothing applied by the refused request"
+    );
+    let (status, applied) = post(&event, &sig);
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(applied["status"], "paid");
+    let (status, dup) = post(&event, &sig);
+    assert_eq!((status, dup["duplicate"].clone()), (200, Value::Bool(true)));
+    let (_, after, _) = c.call("GET", &format!("/invoices/{id}"), Some(&key), &[], None);
+    assert_eq!(
+        (after["status"].clone(), after["paid_total"].clone()),
+        (json!("paid"), json!("58136"))
+    );
+}

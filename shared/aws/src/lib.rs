@@ -7,6 +7,7 @@ pub mod dynamo;
 pub mod s3;
 pub mod ses;
 pub mod sqs;
+pub mod ssm;
 
 use thiserror::Error;
 
@@ -14,6 +15,7 @@ pub use dynamo::DynamoStore;
 pub use s3::S3Archive;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
+pub use ssm::SsmSecrets;
 
 #[derive(Debug, Error)]
 #[error("configuration: environment variable {0} is missing or empty")]
@@ -28,6 +30,8 @@ pub struct Config {
     pub sender_email: String,
     /// Empty disables the admin path.
     pub admin_key_sha256: Option<String>,
+    /// SSM path under which `{seller}/{provider}` parameters hold webhook secrets.
+    pub webhook_secrets_prefix: String,
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -45,6 +49,8 @@ impl Config {
             issued_queue_url: var("ISSUED_QUEUE_URL")?,
             sender_email: var("SENDER_EMAIL")?,
             admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
+            webhook_secrets_prefix: var("WEBHOOK_SECRETS_PREFIX")
+                .unwrap_or_else(|_| "/seikyu/webhooks".into()),
         })
     }
 }

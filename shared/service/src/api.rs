@@ -80,7 +80,12 @@ pub struct ApiConfig {
     pub admin_key_sha256: Option<String>,
 }
 
-fn error(
+/// 404 for a path no function serves.
+pub fn not_found() -> HttpResponse {
+    error(404, "not_found", "no such route", &[], Value::Null)
+}
+
+pub(crate) fn error(
     status: u16,
     code: &str,
     message: &str,
@@ -97,7 +102,7 @@ fn error(
     HttpResponse::json(status, &json!({ "error": e }))
 }
 
-fn from_app_error(e: AppError) -> HttpResponse {
+pub(crate) fn from_app_error(e: AppError) -> HttpResponse {
     match e {
         AppError::Invalid(fields) => error(
             400,

@@ -8,5 +8,6 @@ pub mod memory;
 pub mod ports;
 pub mod record;
 pub mod search;
+pub mod webhook;
 
 pub use app::{App, AppError, CustomerUpdate, NewSeller, fiscal_year, sha256_hex, tokyo_date};

@@ -614,6 +614,44 @@ impl Mailer for MemoryMailer {
     }
 }
 
+/// Webhook secrets set by the demo and the tests.
+#[derive(Debug, Default)]
+pub struct MemorySecrets(Mutex<HashMap<(String, String), SecretValues>>);
+
+/// The raw secret values of one seller and provider.
+type SecretValues = Vec<Vec<u8>>;
+
+impl MemorySecrets {
+    pub fn set(&self, seller_id: &str, provider: &str, secrets: &[&[u8]]) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(
+                (seller_id.into(), provider.into()),
+                secrets.iter().map(|s| s.to_vec()).collect(),
+            );
+        }
+    }
+}
+
+impl crate::ports::WebhookSecrets for MemorySecrets {
+    async fn secrets(
+        &self,
+        seller_id: &str,
+        provider: &str,
+    ) -> Result<Vec<seikyu_payments::Secret>, crate::ports::SecretsError> {
+        let m = self
+            .0
+            .lock()
+            .map_err(|_| crate::ports::SecretsError("lock poisoned".into()))?;
+        Ok(m.get(&(seller_id.to_string(), provider.to_string()))
+            .map(|v| {
+                v.iter()
+                    .map(|s| seikyu_payments::Secret::new(s.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
 /// A clock that stands still until moved: the demo and tests decide what "now" is.
 #[derive(Debug)]
 pub struct FixedClock(Mutex<DateTime<Utc>>);

@@ -252,6 +252,21 @@ pub trait Mailer: Send + Sync {
     ) -> impl Future<Output = Result<String, MailError>> + Send;
 }
 
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("secrets unavailable: {0}")]
+pub struct SecretsError(pub String);
+
+/// Webhook signing secrets per seller and provider (SSM Parameter Store in AWS).
+pub trait WebhookSecrets: Send + Sync {
+    /// The secrets a seller's webhooks from `provider` may be signed with (several while one rolls);
+    /// empty when none is configured.
+    fn secrets(
+        &self,
+        seller_id: &str,
+        provider: &str,
+    ) -> impl Future<Output = Result<Vec<seikyu_payments::Secret>, SecretsError>> + Send;
+}
+
 /// The time. Injected so the core never reads a clock.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;

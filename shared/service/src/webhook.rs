@@ -1,0 +1,111 @@
+//! `POST /webhooks/{provider}?seller={seller_id}`: a payment provider tells Seikyu that money moved.
+//!
+//! The seller is named in the URL configured at the provider (each seller has its own secrets). The
+//! signature is checked on the raw bytes before anything else; a missing, bad or stale signature is a
+//! 401 and nothing is stored. A verified event is applied exactly once (a duplicate answers 200 and
+//! changes nothing). No email or document work happens here, so the answer comes well within the
+//! providers' timeouts.
+
+use serde_json::{Value, json};
+
+use crate::api::{HttpResponse, error};
+use crate::app::{App, AppError, PaymentOutcome};
+use crate::ports::{
+    Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue, OutboxStore,
+    PaymentStore, TenantStore, WebhookSecrets,
+};
+use seikyu_payments::{Provider, WebhookError, WebhookRequest, verify_and_parse};
+
+pub async fn handle_webhook<S, A, Q, C, W>(
+    app: &App<S, A, Q, C>,
+    secrets: &W,
+    provider: &str,
+    seller_id: Option<&str>,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> HttpResponse
+where
+    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    C: Clock,
+    W: WebhookSecrets,
+{
+    let Some(provider) = Provider::parse(provider) else {
+        return error(
+            404,
+            "unknown_provider",
+            "providers: stripe, komoju, generic",
+            &[],
+            Value::Null,
+        );
+    };
+    let Some(seller_id) = seller_id.filter(|s| !s.is_empty() && s.len() <= 64) else {
+        return error(
+            400,
+            "seller_required",
+            "configure the webhook URL with ?seller=<seller id>",
+            &[],
+            Value::Null,
+        );
+    };
+    let unauthorized = |why: &str| error(401, "invalid_signature", why, &[], Value::Null);
+    let seller = match app.store.get_seller(seller_id).await {
+        Ok(Some(s)) => s,
+        // Whether a seller exists is not told to an unauthenticated caller.
+        Ok(None) => return unauthorized("signature cannot be verified"),
+        Err(e) => return crate::api::from_app_error(e.into()),
+    };
+    let keys = match secrets.secrets(&seller.seller_id, provider.as_str()).await {
+        Ok(k) => k,
+        Err(e) => return crate::api::from_app_error(AppError::Internal(e.to_string())),
+    };
+    let now = app.clock.now().timestamp();
+    let event = match verify_and_parse(
+        &WebhookRequest {
+            provider,
+            headers,
+            body,
+        },
+        &keys,
+        now,
+    ) {
+        Ok(e) => e,
+        Err(WebhookError::Signature(e)) => {
+            tracing::warn!(seller_id = %seller.seller_id, provider = provider.as_str(), reason = %e, "webhook refused");
+            return unauthorized(&e.to_string());
+        }
+        Err(WebhookError::Parse(e)) => {
+            return error(400, "invalid_event", &e.to_string(), &[], Value::Null);
+        }
+    };
+    match app.apply_payment(&seller, &event).await {
+        Ok(outcome) => {
+            tracing::info!(seller_id = %seller.seller_id, event_id = %event.event_id, ?outcome, "payment event");
+            let body = match outcome {
+                PaymentOutcome::Duplicate => json!({ "received": true, "duplicate": true }),
+                PaymentOutcome::Applied {
+                    invoice_id,
+                    status,
+                    net_delta,
+                    paid_total,
+                    open_balance,
+                    overpaid,
+                } => json!({
+                    "received": true, "invoice_id": invoice_id, "status": status.as_str(),
+                    "applied": net_delta.to_string(), "paid_total": paid_total.to_string(),
+                    "open_balance": open_balance.to_string(), "credit": overpaid.to_string()
+                }),
+                PaymentOutcome::Unapplied { payment, reason } => {
+                    json!({ "received": true, "unapplied": payment, "reason": reason })
+                }
+            };
+            HttpResponse {
+                status: 200,
+                content_type: "application/json",
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+            }
+        }
+        Err(e) => crate::api::from_app_error(e),
+    }
+}
