@@ -12,21 +12,13 @@ use seikyu_domain::parse::invoice_from_json;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
 use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue};
-use seikyu_service::ports::{
-    Clock, IdempotencyStore, InvoiceStore, OutboxStore, PaymentStore, TenantStore,
-};
+use seikyu_service::ports::Clock;
 use seikyu_service::record::{InvoiceStatus, SearchQuery, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 use serde_json::Value;
 
-pub trait Store:
-    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + 'static
-{
-}
-impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + 'static> Store
-    for T
-{
-}
+pub trait Store: seikyu_service::ports::Store + 'static {}
+impl<T: seikyu_service::ports::Store + 'static> Store for T {}
 
 pub type TestApp<S> = App<S, MemoryArchive, MemoryQueue, FixedClock>;
 

@@ -12,10 +12,7 @@ use seikyu_domain::{Code, FieldError};
 use serde_json::{Value, json};
 
 use crate::app::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
-use crate::ports::{
-    Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue, OutboxStore,
-    PaymentStore, TenantStore,
-};
+use crate::ports::{Claim, Clock, DocumentArchive, MessageQueue, Store};
 use crate::record::{InvoiceRecord, InvoiceStatus, SearchQuery, SellerAccount, StoredResponse};
 
 /// Idempotency records live this long (at least the 24 h clients may retry within).
@@ -183,7 +180,7 @@ pub async fn handle<S, A, Q, C>(
     req: HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -368,7 +365,7 @@ async fn create_invoice<S, A, Q, C>(
     req: &HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -479,7 +476,7 @@ async fn search<S, A, Q, C>(
     req: &HttpRequest,
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,

@@ -15,10 +15,7 @@ use thiserror::Error;
 
 use seikyu_payments::{PaymentEvent, PaymentLedger, Settlement, Unmatched, check_match, settle};
 
-use crate::ports::{
-    ArchiveError, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue,
-    OutboxStore, PaymentStore, StoreError, TenantStore, Write,
-};
+use crate::ports::{ArchiveError, Clock, DocumentArchive, MessageQueue, Store, StoreError, Write};
 use crate::record::{
     Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, PaymentRecord,
     SearchQuery, SellerAccount, StoredResponse, VoidRecord,
@@ -194,7 +191,7 @@ pub fn generate_api_key() -> Result<String, AppError> {
 
 impl<S, A, Q, C> App<S, A, Q, C>
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
@@ -818,7 +815,7 @@ pub enum PaymentOutcome {
 
 impl<S, A, Q, C> App<S, A, Q, C>
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,

@@ -192,6 +192,14 @@ pub trait PaymentStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<PaymentRecord>, StoreError>> + Send;
 }
 
+/// Everything Seikyu keeps, as one bound; the DynamoDB and the in-memory store implement all of it.
+pub trait Store:
+    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore
+{
+}
+
+impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore> Store for T {}
+
 pub trait OutboxStore: Send + Sync {
     /// Entries created at or before `before`, oldest first, at most `limit`.
     fn pending(

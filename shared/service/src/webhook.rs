@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 
 use crate::api::{HttpResponse, error};
 use crate::app::{App, AppError, PaymentOutcome};
-use crate::ports::{
-    Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MessageQueue, OutboxStore,
-    PaymentStore, TenantStore, WebhookSecrets,
-};
+use crate::ports::{Clock, DocumentArchive, MessageQueue, Store, WebhookSecrets};
 use seikyu_payments::{Provider, WebhookError, WebhookRequest, verify_and_parse};
 
 pub async fn handle_webhook<S, A, Q, C, W>(
@@ -25,7 +22,7 @@ pub async fn handle_webhook<S, A, Q, C, W>(
     body: &[u8],
 ) -> HttpResponse
 where
-    S: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore,
+    S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
     C: Clock,
