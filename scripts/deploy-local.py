@@ -49,7 +49,14 @@ IN_PROGRESS = "_IN_PROGRESS"
 # when an update fails, so here a rolled-back stack is replaced like a failed one.
 UPDATABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 SUCCESS = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
-REQUIRED_OUTPUTS = ["TableName", "ArchiveBucketName", "InvoiceIssuedQueueUrl", "InvoiceIssuedDLQUrl"]
+REQUIRED_OUTPUTS = [
+    "TableName",
+    "ArchiveBucketName",
+    "InvoiceIssuedQueueUrl",
+    "InvoiceIssuedDLQUrl",
+    "ReceiptQueueUrl",
+    "EventBusName",
+]
 
 
 def log(msg: str) -> None:
@@ -297,6 +304,8 @@ def main() -> int:
         "ARCHIVE_BUCKET": outputs["ArchiveBucketName"],
         "ISSUED_QUEUE_URL": outputs["InvoiceIssuedQueueUrl"],
         "ISSUED_DLQ_URL": outputs["InvoiceIssuedDLQUrl"],
+        "RECEIPT_QUEUE_URL": outputs["ReceiptQueueUrl"],
+        "EVENT_BUS_NAME": outputs["EventBusName"],
         "SENDER_EMAIL": SENDER_EMAIL,
         # SSM parameters {prefix}/{seller}/{provider} hold each seller's webhook signing secrets.
         "WEBHOOK_SECRETS_PREFIX": "/seikyu/local/webhooks",
@@ -310,7 +319,14 @@ def main() -> int:
     write_env(args.env_out, env)
 
     log(f"stack {args.stack}: {desc['StackStatus']} in {time.monotonic() - started:.1f} s")
-    for key in ("TABLE_NAME", "ARCHIVE_BUCKET", "ISSUED_QUEUE_URL", "ISSUED_DLQ_URL", "SENDER_EMAIL"):
+    for key in (
+        "TABLE_NAME",
+        "ARCHIVE_BUCKET",
+        "ISSUED_QUEUE_URL",
+        "RECEIPT_QUEUE_URL",
+        "EVENT_BUS_NAME",
+        "SENDER_EMAIL",
+    ):
         log(f"  {key}={env[key]}")
     log(f"  env file: {args.env_out}")
     return 0

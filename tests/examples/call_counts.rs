@@ -89,7 +89,19 @@ async fn main() {
     let app = App {
         store: DynamoStore::new(ddb, stack.get("TABLE_NAME")),
         archive: S3Archive::new(s3, stack.get("ARCHIVE_BUCKET")),
-        queue: SqsQueue::new(sqs, stack.get("ISSUED_QUEUE_URL")),
+        queue: SqsQueue::new(
+            sqs,
+            stack.get("ISSUED_QUEUE_URL"),
+            stack.get("RECEIPT_QUEUE_URL"),
+        ),
+        bus: seikyu_aws::EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(&sdk)
+                    .interceptor(counter.clone())
+                    .build(),
+            ),
+            stack.get("EVENT_BUS_NAME"),
+        ),
         clock: SystemClock,
     };
     let mailer = SesMailer::new(ses);

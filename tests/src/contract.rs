@@ -11,16 +11,16 @@ use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
 use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
-use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue};
+use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue};
 use seikyu_service::ports::Clock;
-use seikyu_service::record::{InvoiceStatus, SearchQuery, SellerAccount};
+use seikyu_service::record::{InvoiceStatus, QueueName, SearchQuery, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 use serde_json::Value;
 
 pub trait Store: seikyu_service::ports::Store + 'static {}
 impl<T: seikyu_service::ports::Store + 'static> Store for T {}
 
-pub type TestApp<S> = App<S, MemoryArchive, MemoryQueue, FixedClock>;
+pub type TestApp<S> = App<S, MemoryArchive, MemoryQueue, MemoryBus, FixedClock>;
 
 pub const ADMIN_KEY: &str = "contract-admin-key";
 
@@ -39,6 +39,7 @@ pub fn app<S: Store>(store: S) -> Arc<TestApp<S>> {
         store,
         archive: MemoryArchive::default(),
         queue: MemoryQueue::default(),
+        bus: MemoryBus::default(),
         clock: FixedClock::new(at),
     })
 }
@@ -324,7 +325,7 @@ pub async fn tenant_isolation<S: Store>(app: Arc<TestApp<S>>) {
 /// the sweeper delivers it.
 pub async fn outbox_survives_a_failed_send<S: Store>(app: Arc<TestApp<S>>) {
     let (account, _) = seller(&app, None).await;
-    app.queue.drain();
+    app.queue.drain(QueueName::Issued);
     app.queue.fail_next(1);
     let r = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))
@@ -337,7 +338,7 @@ pub async fn outbox_survives_a_failed_send<S: Store>(app: Arc<TestApp<S>>) {
     app.clock.set(app.clock.now() + Duration::seconds(31));
     let swept = app.sweep_outbox(1000).await.expect("sweep");
     assert!(swept.delivered >= 1);
-    let msgs = app.queue.drain();
+    let msgs = app.queue.drain(QueueName::Issued);
     assert!(
         msgs.iter()
             .any(|m| m.invoice_id == r.invoice_id && m.seller_id == account.seller_id),
@@ -346,7 +347,7 @@ pub async fn outbox_survives_a_failed_send<S: Store>(app: Arc<TestApp<S>>) {
     let again = app.sweep_outbox(1000).await.expect("sweep");
     assert_eq!(
         app.queue
-            .drain()
+            .drain(QueueName::Issued)
             .iter()
             .filter(|m| m.invoice_id == r.invoice_id && m.seller_id == account.seller_id)
             .count(),
@@ -367,7 +368,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
     )
     .await
     .expect("customer");
-    app.queue.drain();
+    app.queue.drain(QueueName::Issued);
     // 58,136 under the limit: issued and queued.
     let first = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))
@@ -383,7 +384,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(second.number, "AOZ-2026-000002");
     let queued: Vec<_> = app
         .queue
-        .drain()
+        .drain(QueueName::Issued)
         .into_iter()
         .filter(|m| m.seller_id == account.seller_id)
         .collect();
@@ -403,7 +404,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(approved.status, InvoiceStatus::Issued);
     assert!(
         app.queue
-            .drain()
+            .drain(QueueName::Issued)
             .iter()
             .any(|m| m.invoice_id == second.invoice_id)
     );
@@ -709,6 +710,7 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         event: "invoice.issued".into(),
         seller_id: account.seller_id.clone(),
         invoice_id: r.invoice_id.clone(),
+        payment: None,
     };
     let body = serde_json::to_string(&msg).expect("json");
     let from = "billing@seikyu.test";
@@ -1175,5 +1177,575 @@ pub async fn webhook_endpoint<S: Store>(app: Arc<TestApp<S>>) {
             .expect("invoice")
             .paid_total,
         Decimal::from(58_136)
+    );
+}
+
+/// An archive whose next `n` puts fail: a crash of the receipt issuer before its commit.
+struct FlakyArchive<'a> {
+    inner: &'a MemoryArchive,
+    failures: std::sync::atomic::AtomicU32,
+}
+
+impl seikyu_service::ports::DocumentArchive for FlakyArchive<'_> {
+    async fn put(
+        &self,
+        key: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<(), seikyu_service::ports::ArchiveError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(seikyu_service::ports::ArchiveError::Unavailable(
+                "injected crash".into(),
+            ));
+        }
+        self.inner.put(key, content_type, bytes).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, seikyu_service::ports::ArchiveError> {
+        self.inner.get(key).await
+    }
+}
+
+/// The receipt queue's messages as an SQS batch would carry them.
+fn receipt_batch<S: Store>(app: &TestApp<S>) -> Vec<(String, String)> {
+    app.queue
+        .drain(QueueName::Receipts)
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| (format!("r{i}"), serde_json::to_string(&m).expect("json")))
+        .collect()
+}
+
+/// Exactly one receipt per payment under redelivery, parallel delivery and injected crashes; gapless
+/// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
+pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_payments::{EventKind, PaymentEvent, Provider};
+    use seikyu_service::receipt::{ReceiptOutcome, handle_batch, reconcile};
+    use seikyu_service::record::ReceiptStatus;
+    let (account, key) = seller(&app, None).await;
+    let inv = app
+        .create_invoice(&account, fixture("jp-mixed-standard-reduced"))
+        .await
+        .expect("invoice");
+    app.queue.drain(QueueName::Issued);
+    let pay = |id: &str, payment: &str, kind: EventKind| PaymentEvent {
+        provider: Provider::Stripe,
+        event_id: format!("{}-{id}", account.seller_id),
+        payment_id: format!("{}-{payment}", account.seller_id),
+        kind,
+        currency: Some("JPY".into()),
+        invoice_id: Some(inv.invoice_id.clone()),
+        seller_id: Some(account.seller_id.clone()),
+        reference: None,
+        method: Some("konbini".into()),
+        created: 0,
+    };
+    let pk = |payment: &str| format!("stripe:{}-{payment}", account.seller_id);
+    let mailer = MemoryMailer::default();
+    let from = "billing@seikyu.test";
+    let part = Decimal::from(20_000);
+    app.apply_payment(
+        &account,
+        &pay("e1", "pi_a", EventKind::Received { total: part }),
+    )
+    .await
+    .expect("applied");
+    // The webhook path queued one receipt request and told the bus.
+    let batch = receipt_batch(&*app);
+    assert_eq!(batch.len(), 1, "{batch:?}");
+    let events = app.bus.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail_type, "invoice.partially_paid");
+    let detail: Value = serde_json::from_str(&events[0].detail).expect("json");
+    assert_eq!(detail["invoice_id"], inv.invoice_id.as_str());
+    assert_eq!(detail["paid_total"], "20000");
+
+    // Crash before the commit (archive unavailable): reported, nothing stored, no number used.
+    let flaky = FlakyArchive {
+        inner: &app.archive,
+        failures: 1.into(),
+    };
+    assert!(
+        handle_batch(&app.store, &flaky, &mailer, &app.clock, from, &batch)
+            .await
+            .len()
+            == 1
+    );
+    let payment = app
+        .store
+        .get_payment(
+            &account.seller_id,
+            "stripe",
+            &format!("{}-pi_a", account.seller_id),
+        )
+        .await
+        .expect("read")
+        .expect("payment");
+    assert!(
+        payment.receipts.is_empty(),
+        "nothing issued by the crashed attempt"
+    );
+    // Crash after the commit, before the mail: the next delivery mails the receipt already issued.
+    let first = reconcile(
+        &app.store,
+        &app.archive,
+        &app.clock,
+        &account.seller_id,
+        &pk("pi_a"),
+    )
+    .await
+    .expect("issued");
+    let ReceiptOutcome::Issued { receipt_id: r1, .. } = first else {
+        panic!("{first:?}")
+    };
+    assert!(r1.ends_with("-R-2026-000001"), "{r1}");
+    // A transient SES failure, then the redelivery sends; four more deliveries, two in parallel.
+    mailer.fail_next(1);
+    assert_eq!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+            .await
+            .is_empty()
+    );
+    let (a, b) = tokio::join!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch),
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch),
+    );
+    assert!(
+        a.len() + b.len() <= 1,
+        "at most a claim conflict is retried"
+    );
+    assert!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+            .await
+            .is_empty()
+    );
+    assert_eq!(mailer.sent().len(), 1, "one receipt mail");
+    let receipt = app.receipt(&account, &r1).await.expect("receipt");
+    assert_eq!(receipt.status, ReceiptStatus::Issued);
+    assert_eq!(receipt.amount, part);
+    assert_eq!(
+        receipt.email.as_ref().map(|e| e.message_id.as_str()),
+        Some(mailer.sent()[0].message_id.as_str())
+    );
+    // Amount and tax per rate: the parts sum to the amount; tax scaled from the invoice.
+    let parts: Decimal = receipt.breakdown.iter().map(|b| b.amount).sum();
+    assert_eq!(parts, part);
+    assert_eq!(receipt.breakdown.len(), inv.tax_breakdown.len());
+    let raw = String::from_utf8(mailer.sent()[0].raw.clone()).expect("utf8");
+    assert!(raw.contains(".html\""), "the receipt is attached");
+    // Concurrent deliveries of a new payment's request issue one receipt with the next number.
+    app.apply_payment(
+        &account,
+        &pay(
+            "e2",
+            "pi_b",
+            EventKind::Received {
+                total: inv.payable - part,
+            },
+        ),
+    )
+    .await
+    .expect("applied");
+    let batch_b = receipt_batch(&*app);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (app, b) = (app.clone(), batch_b.clone());
+        set.spawn(async move {
+            let mailer = MemoryMailer::default();
+            let failed = handle_batch(
+                &app.store,
+                &app.archive,
+                &mailer,
+                &app.clock,
+                "billing@seikyu.test",
+                &b,
+            )
+            .await;
+            (failed.len(), mailer.sent().len())
+        });
+    }
+    let mut sent_b = 0;
+    while let Some(r) = set.join_next().await {
+        sent_b += r.expect("task").1;
+    }
+    assert!(
+        sent_b <= 1,
+        "one mail for the second receipt, sent {sent_b}"
+    );
+    let pb = app
+        .store
+        .get_payment(
+            &account.seller_id,
+            "stripe",
+            &format!("{}-pi_b", account.seller_id),
+        )
+        .await
+        .expect("read")
+        .expect("payment");
+    assert_eq!(
+        pb.receipts.len(),
+        1,
+        "one receipt for one payment: {:?}",
+        pb.receipts
+    );
+    let r2 = pb.receipts[0].clone();
+    assert!(r2.ends_with("-R-2026-000002"), "gapless: {r2}");
+    let paid = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+    let full = app.receipt(&account, &r2).await.expect("receipt");
+    // Tax per rate of the whole invoice when a receipt covers all that was due... here the second part.
+    assert_eq!(full.amount, inv.payable - part);
+
+    // A partial refund of the first payment: its receipt is cancelled and replaced for what is kept.
+    let refund = Decimal::from(5_000);
+    app.apply_payment(
+        &account,
+        &pay("e3", "pi_a", EventKind::Refunded { total: refund }),
+    )
+    .await
+    .expect("refund applied");
+    let kinds: Vec<String> = app
+        .bus
+        .events()
+        .iter()
+        .map(|e| e.detail_type.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "invoice.partially_paid",
+            "invoice.paid",
+            "invoice.partially_paid"
+        ]
+    );
+    let batch_r = receipt_batch(&*app);
+    assert!(
+        handle_batch(
+            &app.store,
+            &app.archive,
+            &mailer,
+            &app.clock,
+            from,
+            &batch_r
+        )
+        .await
+        .is_empty()
+    );
+    let cancelled = app.receipt(&account, &r1).await.expect("receipt");
+    assert_eq!(cancelled.status, ReceiptStatus::Cancelled);
+    let c = cancelled.cancelled.clone().expect("cancellation");
+    assert_eq!((c.reason.as_str(), c.refunded), ("refunded", refund));
+    let r3 = c.replaced_by.clone().expect("replaced");
+    assert!(r3.ends_with("-R-2026-000003"), "{r3}");
+    let replacement = app.receipt(&account, &r3).await.expect("receipt");
+    assert_eq!(
+        (replacement.amount, replacement.replaces.as_deref()),
+        (part - refund, Some(r1.as_str()))
+    );
+    // An old request delivered late (out of order) changes nothing.
+    assert!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+            .await
+            .is_empty()
+    );
+    assert!(
+        handle_batch(
+            &app.store,
+            &app.archive,
+            &mailer,
+            &app.clock,
+            from,
+            &batch_r
+        )
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        app.receipt(&account, &r3).await.expect("r3").status,
+        ReceiptStatus::Issued
+    );
+    // A full refund of the second payment cancels its receipt with no replacement.
+    app.apply_payment(
+        &account,
+        &pay(
+            "e4",
+            "pi_b",
+            EventKind::Refunded {
+                total: inv.payable - part,
+            },
+        ),
+    )
+    .await
+    .expect("refund applied");
+    let batch_f = receipt_batch(&*app);
+    assert!(
+        handle_batch(
+            &app.store,
+            &app.archive,
+            &mailer,
+            &app.clock,
+            from,
+            &batch_f
+        )
+        .await
+        .is_empty()
+    );
+    let r2_now = app.receipt(&account, &r2).await.expect("receipt");
+    assert_eq!(r2_now.status, ReceiptStatus::Cancelled);
+    assert_eq!(
+        r2_now
+            .cancelled
+            .as_ref()
+            .and_then(|c| c.replaced_by.clone()),
+        None
+    );
+    assert_eq!(
+        app.store
+            .sequence_value(&format!("{}#RCT#2026", account.seller_id))
+            .await
+            .expect("seq"),
+        3,
+        "three receipts, numbers 1..3"
+    );
+
+    // Over HTTP: the receipt and its document (hash-checked); another seller sees nothing.
+    let resp = call(&app, request("GET", &format!("/receipts/{r3}"), &key, None)).await;
+    assert_eq!(resp.status, 200);
+    let v: Value = serde_json::from_slice(&resp.body).expect("json");
+    assert_eq!(
+        (v["status"].as_str(), v["replaces"].as_str()),
+        (Some("issued"), Some(r1.as_str()))
+    );
+    let doc = call(
+        &app,
+        request("GET", &format!("/receipts/{r3}/document"), &key, None),
+    )
+    .await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(sha256_hex(&doc.body), replacement.document_sha256);
+    let html = String::from_utf8(doc.body).expect("utf8");
+    for needle in [
+        "領収書",
+        &r3,
+        &account.profile.name,
+        "登録番号",
+        "うち消費税等",
+        &inv.number,
+    ] {
+        assert!(html.contains(needle), "receipt shows {needle}");
+    }
+    let (_, other_key) = seller(&app, None).await;
+    assert_eq!(
+        call(
+            &app,
+            request("GET", &format!("/receipts/{r3}"), &other_key, None)
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(&app, request("GET", "/receipts/..%2F", &key, None))
+            .await
+            .status,
+        404
+    );
+    // A message that is not a receipt request fails every time (to the DLQ), and so does an unknown payment.
+    let poison = vec![
+        ("p1".to_string(), "{not json".to_string()),
+        ("p2".to_string(), serde_json::json!({"event":"invoice.issued","seller_id":account.seller_id,"invoice_id":"x"}).to_string()),
+        ("p3".to_string(), serde_json::json!({"event":"receipt.requested","seller_id":account.seller_id,"invoice_id":"x","payment":"stripe:nope"}).to_string()),
+    ];
+    assert_eq!(
+        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &poison)
+            .await
+            .len(),
+        3
+    );
+}
+
+/// Applying an unapplied payment by hand, and the outbox for bus events when the bus is down.
+pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_payments::{EventKind, PaymentEvent, Provider};
+    let (account, key) = seller(&app, None).await;
+    let inv = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("invoice");
+    let ev = |id: &str, payment: &str, kind: EventKind, currency: &str| PaymentEvent {
+        provider: Provider::Generic,
+        event_id: format!("{}-{id}", account.seller_id),
+        payment_id: format!("{}-{payment}", account.seller_id),
+        kind,
+        currency: Some(currency.into()),
+        invoice_id: None,
+        seller_id: None,
+        reference: Some("no idea which invoice".into()),
+        method: Some("bank_transfer".into()),
+        created: 0,
+    };
+    let money = |n: i64| EventKind::Received {
+        total: Decimal::from(n),
+    };
+    for (id, payment, kind, cur) in [
+        ("u1", "zengin-1", money(58_136), "JPY"),
+        ("u2", "zengin-2", money(100), "USD"),
+        ("u3", "zengin-3", EventKind::Failed, "JPY"),
+    ] {
+        app.apply_payment(&account, &ev(id, payment, kind, cur))
+            .await
+            .expect("kept");
+    }
+    let list = call(&app, request("GET", "/payments/unapplied", &key, None)).await;
+    let v: Value = serde_json::from_slice(&list.body).expect("json");
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "a payment without money is not listed: {v}");
+    let apply = |payment: String, invoice: &str| {
+        request(
+            "POST",
+            "/payments/apply",
+            &key,
+            Some(&serde_json::json!({ "payment": payment, "invoice_id": invoice })),
+        )
+    };
+    let k1 = format!("generic:{}-zengin-1", account.seller_id);
+    let k2 = format!("generic:{}-zengin-2", account.seller_id);
+    // Wrong currency: 400 naming the field; unknown invoice or payment: 404; incomplete body: 400.
+    let r = call(&app, apply(k2.clone(), &inv.invoice_id)).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    let e: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(
+        (
+            &e["error"]["fields"][0]["path"],
+            &e["error"]["fields"][0]["code"]
+        ),
+        (
+            &Value::from("invoice_id"),
+            &Value::from("currency_mismatch")
+        )
+    );
+    assert_eq!(
+        call(&app, apply(k1.clone(), "AOZ-2026-999999"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        call(&app, apply("generic:nope".into(), &inv.invoice_id))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        call(
+            &app,
+            request(
+                "POST",
+                "/payments/apply",
+                &key,
+                Some(&serde_json::json!({"payment": k1}))
+            )
+        )
+        .await
+        .status,
+        400
+    );
+    // The bus is down: the payment is applied all the same; the sweeper publishes later. (The clock moves
+    // to a time no other test uses: the DynamoDB outbox is shared by parallel tests.)
+    app.clock.set(
+        Utc.with_ymd_and_hms(2030, 1, 7, 0, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    app.bus.fail_next(1);
+    app.queue.drain(QueueName::Receipts);
+    let r = call(&app, apply(k1.clone(), &inv.invoice_id)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let body: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(
+        (body["status"].as_str(), body["open_balance"].as_str()),
+        (Some("paid"), Some("0"))
+    );
+    let requested = app.queue.drain(QueueName::Receipts);
+    assert_eq!(requested.len(), 1, "the receipt is requested");
+    // The receipt for the whole invoice carries exactly the invoice's amount and tax per rate.
+    let mailer = MemoryMailer::default();
+    let (outcome, _) = seikyu_service::receipt::handle_message(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &app.clock,
+        "billing@seikyu.test",
+        &requested[0],
+    )
+    .await
+    .expect("receipt");
+    let seikyu_service::receipt::ReceiptOutcome::Issued { receipt_id, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let receipt = app.receipt(&account, &receipt_id).await.expect("receipt");
+    let per_rate: Vec<_> = receipt
+        .breakdown
+        .iter()
+        .map(|b| (b.category.clone(), b.rate, b.amount, b.tax))
+        .collect();
+    let invoice_per_rate: Vec<_> = inv
+        .tax_breakdown
+        .iter()
+        .map(|(c, r, taxable, tax)| (c.clone(), *r, taxable + tax, *tax))
+        .collect();
+    assert_eq!(per_rate, invoice_per_rate);
+    assert_eq!(
+        (receipt.amount, receipt.credit),
+        (inv.payable, Decimal::ZERO)
+    );
+    assert!(app.bus.events().is_empty());
+    app.clock.set(app.clock.now() + Duration::seconds(120));
+    let swept = app.sweep_outbox(100).await.expect("sweep");
+    assert!(swept.delivered >= 1, "{swept:?}");
+    let events: Vec<_> = app
+        .bus
+        .events()
+        .into_iter()
+        .filter(|e| e.detail.contains(&account.seller_id))
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail_type, "invoice.paid");
+    // Applied once: a second call is refused and the list no longer shows it.
+    assert_eq!(
+        call(&app, apply(k1.clone(), &inv.invoice_id)).await.status,
+        409
+    );
+    let list = call(&app, request("GET", "/payments/unapplied", &key, None)).await;
+    let v: Value = serde_json::from_slice(&list.body).expect("json");
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(1));
+    // Later events of the payment follow it to the invoice it was applied to.
+    app.apply_payment(
+        &account,
+        &ev(
+            "u4",
+            "zengin-1",
+            EventKind::Refunded {
+                total: Decimal::from(136),
+            },
+            "JPY",
+        ),
+    )
+    .await
+    .expect("refund");
+    let now = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert_eq!(
+        (now.status, now.paid_total),
+        (InvoiceStatus::PartiallyPaid, Decimal::from(58_000))
     );
 }

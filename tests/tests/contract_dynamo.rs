@@ -41,6 +41,8 @@ contract! {
     dynamo_mailer_sends_once => mailer_sends_once,
     dynamo_payments_apply_exactly_once => payments_apply_exactly_once,
     dynamo_webhook_endpoint => webhook_endpoint,
+    dynamo_receipts_exactly_once => receipts_exactly_once,
+    dynamo_manual_apply => manual_apply,
 }
 
 #[tokio::test]
@@ -71,45 +73,166 @@ async fn s3_archive_is_write_once() {
     );
 }
 
-#[tokio::test]
-async fn sqs_queue_sends() {
-    let Some(stack) = local_stack() else { return };
-    let sdk = stack.sdk().await;
-    let client = aws_sdk_sqs::Client::new(&sdk);
-    let queue = SqsQueue::new(client.clone(), stack.get("ISSUED_QUEUE_URL"));
-    let id = unique("msg");
-    let msg = QueueMessage {
-        event: "contract.test".into(),
-        seller_id: "contract".into(),
-        invoice_id: id.clone(),
-    };
-    queue.send(&msg).await.expect("send");
-    // The message is there (other tests' messages may be too; look for ours, leave the rest).
-    let mut found = false;
+/// Take the message whose body contains `needle` off `url` (others' messages are left alone).
+async fn take_message(client: &aws_sdk_sqs::Client, url: &str, needle: &str) -> Option<String> {
     for _ in 0..10 {
         let out = client
             .receive_message()
-            .queue_url(stack.get("ISSUED_QUEUE_URL"))
+            .queue_url(url)
             .max_number_of_messages(10)
+            .wait_time_seconds(1)
             .visibility_timeout(0)
             .send()
             .await
             .expect("receive");
         for m in out.messages.unwrap_or_default() {
-            if m.body().is_some_and(|b| b.contains(&id)) {
-                found = true;
+            if let Some(body) = m.body().filter(|b| b.contains(needle)) {
                 client
                     .delete_message()
-                    .queue_url(stack.get("ISSUED_QUEUE_URL"))
+                    .queue_url(url)
                     .receipt_handle(m.receipt_handle().unwrap_or_default())
                     .send()
                     .await
                     .expect("delete");
+                return Some(body.to_string());
             }
         }
-        if found {
-            break;
-        }
     }
-    assert!(found, "the sent message is on the queue");
+    None
+}
+
+#[tokio::test]
+async fn sqs_queue_routes_each_event_to_its_queue() {
+    let Some(stack) = local_stack() else { return };
+    let sdk = stack.sdk().await;
+    let client = aws_sdk_sqs::Client::new(&sdk);
+    let (issued, receipts) = (
+        stack.get("ISSUED_QUEUE_URL"),
+        stack.get("RECEIPT_QUEUE_URL"),
+    );
+    let queue = SqsQueue::new(client.clone(), issued, receipts);
+    let id = unique("msg");
+    let msg = |event: &str| QueueMessage {
+        event: event.into(),
+        seller_id: "contract".into(),
+        invoice_id: id.clone(),
+        payment: (event == "receipt.requested").then(|| format!("stripe:pi_{id}")),
+    };
+    queue.send(&msg("invoice.issued")).await.expect("send");
+    queue.send(&msg("receipt.requested")).await.expect("send");
+    let on_issued = take_message(&client, issued, &id)
+        .await
+        .expect("on the issued queue");
+    assert!(on_issued.contains("invoice.issued"), "{on_issued}");
+    let on_receipts = take_message(&client, receipts, &id)
+        .await
+        .expect("on the receipt queue");
+    assert!(on_receipts.contains("receipt.requested"), "{on_receipts}");
+    assert_eq!(
+        serde_json::from_str::<QueueMessage>(&on_receipts).expect("a queue message"),
+        msg("receipt.requested")
+    );
+}
+
+/// The EventBridge adapter publishes onto the stack's bus: a rule routes our event to a queue made for
+/// the test, as a seller's downstream system would subscribe.
+#[tokio::test]
+async fn event_bus_publishes() {
+    use seikyu_aws::EventBridgeBus;
+    use seikyu_service::ports::EventBus;
+    use seikyu_service::record::BusEvent;
+    let Some(stack) = local_stack() else { return };
+    let sdk = stack.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus = stack.get("EVENT_BUS_NAME");
+    let id = unique("bus");
+    let url = sqs
+        .create_queue()
+        .queue_name(&id)
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .expect("arn");
+    events
+        .put_rule()
+        .event_bus_name(bus)
+        .name(&id)
+        .event_pattern(
+            serde_json::json!({"source": ["seikyu"], "detail": {"seller_id": [id]}}).to_string(),
+        )
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .event_bus_name(bus)
+        .rule(&id)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("q")
+                .arn(&arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("target");
+    let publisher = EventBridgeBus::new(events.clone(), bus);
+    publisher
+        .publish(&BusEvent {
+            detail_type: "invoice.paid".into(),
+            detail: serde_json::json!({"seller_id": id, "invoice_id": "X-1"}).to_string(),
+        })
+        .await
+        .expect("publish");
+    let got = take_message(&sqs, &url, &id)
+        .await
+        .expect("delivered by the rule");
+    let v: serde_json::Value = serde_json::from_str(&got).expect("json");
+    assert_eq!(
+        (&v["source"], &v["detail-type"], &v["detail"]["invoice_id"]),
+        (
+            &serde_json::json!("seikyu"),
+            &serde_json::json!("invoice.paid"),
+            &serde_json::json!("X-1")
+        )
+    );
+    // An entry EventBridge refuses (detail that is not JSON) is an error, not a silent success:
+    // PutEvents answers 200 and reports the failure per entry.
+    let refused = publisher
+        .publish(&BusEvent {
+            detail_type: "invoice.paid".into(),
+            detail: "not json".into(),
+        })
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let _ = events
+        .remove_targets()
+        .event_bus_name(bus)
+        .rule(&id)
+        .ids("q")
+        .send()
+        .await;
+    let _ = events
+        .delete_rule()
+        .event_bus_name(bus)
+        .name(&id)
+        .send()
+        .await;
+    let _ = sqs.delete_queue().queue_url(&url).send().await;
 }

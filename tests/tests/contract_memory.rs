@@ -51,3 +51,11 @@ async fn memory_payments_apply_exactly_once() {
 async fn memory_webhook_endpoint() {
     webhook_endpoint(mem()).await;
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_receipts_exactly_once() {
+    receipts_exactly_once(mem()).await;
+}
+#[tokio::test]
+async fn memory_manual_apply() {
+    manual_apply(mem()).await;
+}

@@ -121,12 +121,23 @@ fn new_seller(c: &Client, stack: &LocalStack) -> (String, String) {
     (id, body["api_key"].as_str().expect("key").to_string())
 }
 
-/// Receive the queue's messages for `seller`, hand them to the mailer like the SQS event source mapping,
-/// and delete those it did not report as failed. Returns how many were handled.
+/// Receive the invoice-issued queue's messages for `seller`, hand them to the mailer like the SQS event
+/// source mapping, and delete those it did not report as failed. Returns how many were handled.
 async fn pump_mailer(c: &Client, stack: &LocalStack, seller: &str) -> usize {
+    pump(c, stack, "invoice-mailer", "ISSUED_QUEUE_URL", seller).await
+}
+
+/// The same for any SQS consumer: `function` reads the queue at `queue_env` in the stack's settings.
+async fn pump(
+    c: &Client,
+    stack: &LocalStack,
+    function: &str,
+    queue_env: &str,
+    seller: &str,
+) -> usize {
     let sdk = stack.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let url = stack.get("ISSUED_QUEUE_URL");
+    let url = stack.get(queue_env);
     let mut handled = 0;
     for _ in 0..5 {
         let out = sqs
@@ -163,7 +174,7 @@ async fn pump_mailer(c: &Client, stack: &LocalStack, seller: &str) -> usize {
                 })
             })
             .collect();
-        let result = c.invoke("invoice-mailer", &json!({ "Records": records }));
+        let result = c.invoke(function, &json!({ "Records": records }));
         let failed: Vec<String> = result["batchItemFailures"]
             .as_array()
             .map(|a| {
@@ -172,7 +183,7 @@ async fn pump_mailer(c: &Client, stack: &LocalStack, seller: &str) -> usize {
                     .collect()
             })
             .unwrap_or_default();
-        assert!(failed.is_empty(), "mailer reported failures: {result}");
+        assert!(failed.is_empty(), "{function} reported failures: {result}");
         for m in &mine {
             sqs.delete_message()
                 .queue_url(url)
@@ -480,6 +491,8 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
     let id = created["id"].as_str().expect("id").to_string();
     // The seller's signing secret, where the function looks for it.
     let sdk = stack.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let bus_queue = subscribe(&stack, &seller).await;
     aws_sdk_ssm::Client::new(&sdk)
         .put_parameter()
         .name(format!(
@@ -544,4 +557,184 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         (after["status"].clone(), after["paid_total"].clone()),
         (json!("paid"), json!("58136"))
     );
+
+    // The seller's systems heard invoice.paid on the bus.
+    let bus_event = take_message(&sqs, &bus_queue, &seller)
+        .await
+        .expect("invoice.paid reached the subscribed queue");
+    let v: Value = serde_json::from_str(&bus_event).expect("json");
+    assert_eq!(
+        (
+            &v["source"],
+            &v["detail-type"],
+            &v["detail"]["invoice_id"],
+            &v["detail"]["status"]
+        ),
+        (
+            &json!("seikyu"),
+            &json!("invoice.paid"),
+            &json!(id),
+            &json!("paid")
+        )
+    );
+    assert_eq!(
+        v["detail"]["payment"]["id"],
+        json!(format!("stripe:pi_{seller}"))
+    );
+
+    // The webhook put one receipt request on the receipt queue; receipt-issuer issues and mails it.
+    assert_eq!(
+        pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
+        1,
+        "one receipt.requested message (the duplicate delivery added none)"
+    );
+    let mail_id = format!(".{seller}@seikyu.invalid");
+    let receipts: Vec<Value> = recorded_mails(&c, &stack, &mail_id)
+        .into_iter()
+        .filter(|m| m.to_string().contains("-R-"))
+        .collect();
+    assert_eq!(receipts.len(), 1, "exactly one receipt email");
+    let raw = receipts[0]["RawData"].as_str().expect("raw MIME recorded");
+    let start = raw.find("Message-ID: <").expect("message id") + "Message-ID: <".len();
+    let receipt_id = raw[start..]
+        .split(&format!(".{seller}@"))
+        .next()
+        .expect("receipt id")
+        .to_string();
+    assert!(receipt_id.starts_with("E2E-R-"), "{receipt_id}");
+    let (status, receipt, _) = c.call(
+        "GET",
+        &format!("/receipts/{receipt_id}"),
+        Some(&key),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(
+        (
+            &receipt["status"],
+            &receipt["amount"],
+            &receipt["invoice_id"]
+        ),
+        (&json!("issued"), &json!("58136"), &json!(id))
+    );
+    assert_eq!(receipt["email"]["to"], json!(["ap@midori.example.jp"]));
+    let (status, _, html) = c.call(
+        "GET",
+        &format!("/receipts/{receipt_id}/document"),
+        Some(&key),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        receipt["document"]["sha256"],
+        json!(seikyu_service::sha256_hex(&html))
+    );
+    let html = String::from_utf8(html).expect("utf8");
+    assert!(html.contains("領収書") && html.contains(&receipt_id));
+
+    // A redelivered receipt request sends no second email.
+    let sqs_receipts = stack.get("RECEIPT_QUEUE_URL");
+    sqs.send_message()
+        .queue_url(sqs_receipts)
+        .message_body(
+            json!({"event": "receipt.requested", "seller_id": seller, "invoice_id": id,
+                   "payment": format!("stripe:pi_{seller}")})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("redeliver");
+    assert_eq!(
+        pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
+        1
+    );
+    assert_eq!(
+        recorded_mails(&c, &stack, &mail_id)
+            .into_iter()
+            .filter(|m| m.to_string().contains("-R-"))
+            .count(),
+        1,
+        "still one receipt email"
+    );
+    let _ = sqs.delete_queue().queue_url(&bus_queue).send().await;
+}
+
+/// Take the message whose body contains `needle` off `url`.
+async fn take_message(sqs: &aws_sdk_sqs::Client, url: &str, needle: &str) -> Option<String> {
+    for _ in 0..10 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages.unwrap_or_default() {
+            if let Some(body) = m.body().filter(|b| b.contains(needle)) {
+                let _ = sqs
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await;
+                return Some(body.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// A queue subscribed to the seller's events on the stack's bus, as a seller's downstream system would.
+async fn subscribe(stack: &LocalStack, seller: &str) -> String {
+    let sdk = stack.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("{seller}-events"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .expect("arn");
+    let bus = stack.get("EVENT_BUS_NAME");
+    events
+        .put_rule()
+        .event_bus_name(bus)
+        .name(seller)
+        .event_pattern(json!({"source": ["seikyu"], "detail": {"seller_id": [seller]}}).to_string())
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .event_bus_name(bus)
+        .rule(seller)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("downstream")
+                .arn(arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("target");
+    url
 }

@@ -1,12 +1,12 @@
 //! API Gateway request <-> Seikyu's HTTP request/response.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use seikyu_aws::{DynamoStore, S3Archive, SqsQueue};
+use seikyu_aws::{DynamoStore, EventBridgeBus, S3Archive, SqsQueue};
 use seikyu_service::App;
 use seikyu_service::api::{ApiConfig, HttpRequest, handle as route};
 use seikyu_service::ports::SystemClock;
 
-type AwsApp = App<DynamoStore, S3Archive, SqsQueue, SystemClock>;
+type AwsApp = App<DynamoStore, S3Archive, SqsQueue, EventBridgeBus, SystemClock>;
 
 /// Function URLs under `cargo lambda watch` keep a `/lambda-url/<name>` prefix; API Gateway does not.
 fn route_path(path: &str) -> &str {

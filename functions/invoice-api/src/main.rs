@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
         store: adapters.store,
         archive: adapters.archive,
         queue: adapters.queue,
+        bus: adapters.bus,
         clock: SystemClock,
     };
     let api = ApiConfig {

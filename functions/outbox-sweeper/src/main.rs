@@ -19,6 +19,7 @@ async fn main() -> Result<(), Error> {
         store: a.store,
         archive: a.archive,
         queue: a.queue,
+        bus: a.bus,
         clock: SystemClock,
     };
     lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| {

@@ -16,6 +16,7 @@ async fn main() -> Result<(), Error> {
         store: adapters.store,
         archive: adapters.archive,
         queue: adapters.queue,
+        bus: adapters.bus,
         clock: SystemClock,
     };
     let secrets = SsmSecrets::new(

@@ -9,6 +9,9 @@
 //! | invoice | `SELLER#{id}` | `INV#{invoice}` | `doc`, `version`, `status`, `payable`, ... + index keys |
 //! | outbox | `OUTBOX` | `{created_at}#{id}` | `doc` = OutboxEntry JSON |
 //! | idempotency | `IDEM#{seller}#{key}` | `IDEM` | request hash, response, `expires_at` (TTL) |
+//! | applied event | `SELLER#{id}` | `EVT#{provider}#{event}` | the exactly-once marker of a webhook event |
+//! | payment | `SELLER#{id}` | `PAY#{provider}:{payment}` | `doc` = PaymentRecord JSON, `version` |
+//! | receipt | `SELLER#{id}` | `RCPT#{receipt}` | `doc` = ReceiptRecord JSON, `version` |
 //!
 //! Indexes (all projecting every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
 //! `ByIssueDate` (GSI2: seller / date#id), `ByAmount` (GSI3: seller / amount#id) and the sparse
@@ -26,12 +29,12 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::DocumentType;
 use seikyu_service::ports::{
-    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore, StoreError,
-    TenantStore, Write,
+    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore, ReceiptStore,
+    StoreError, TenantStore, Write,
 };
 use seikyu_service::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, SearchQuery, SellerAccount,
-    StoredResponse,
+    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, ReceiptRecord, SearchQuery,
+    SellerAccount, StoredResponse,
 };
 use seikyu_service::search::{self, Index};
 use serde::Serialize;
@@ -125,6 +128,19 @@ fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
             s(format!("{}#{}", r.seller_id, r.invoice_id)),
         );
     }
+    Ok(item)
+}
+
+fn receipt_sk(id: &str) -> String {
+    format!("RCPT#{id}")
+}
+
+fn receipt_item(r: &ReceiptRecord) -> Result<Item, StoreError> {
+    let mut item: Item = HashMap::new();
+    item.insert("PK".into(), s(invoice_pk(&r.seller_id)));
+    item.insert("SK".into(), s(receipt_sk(&r.receipt_id)));
+    item.insert("doc".into(), to_doc(r)?);
+    item.insert("version".into(), n(r.version));
     Ok(item)
 }
 
@@ -536,6 +552,21 @@ impl InvoiceStore for DynamoStore {
                         )?
                     }
                 }
+                Write::InsertReceipt(r) => tx_put(
+                    &self.table,
+                    receipt_item(r)?,
+                    "attribute_not_exists(PK)",
+                    vec![],
+                )?,
+                Write::UpdateReceipt {
+                    record,
+                    expected_version,
+                } => tx_put(
+                    &self.table,
+                    receipt_item(record)?,
+                    "version = :v",
+                    vec![(":v", n(*expected_version))],
+                )?,
                 Write::FinishIdempotency {
                     seller_id,
                     key,
@@ -824,6 +855,19 @@ impl PaymentStore for DynamoStore {
         }
         all.sort_by_key(|p| p.updated_at);
         Ok(all)
+    }
+}
+
+impl ReceiptStore for DynamoStore {
+    async fn get_receipt(
+        &self,
+        seller_id: &str,
+        receipt_id: &str,
+    ) -> Result<Option<ReceiptRecord>, StoreError> {
+        self.get_item(invoice_pk(seller_id), &receipt_sk(receipt_id))
+            .await?
+            .map(|i| from_doc(&i))
+            .transpose()
     }
 }
 

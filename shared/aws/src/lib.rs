@@ -1,9 +1,10 @@
-//! AWS adapters for Seikyu's ports (DynamoDB, S3, SQS, SES v1) and the functions' typed configuration.
+//! AWS adapters for Seikyu's ports (DynamoDB, S3, SQS, SES v1, EventBridge, SSM) and the functions' typed configuration.
 //!
 //! Endpoints and credentials come from the standard AWS environment; `AWS_ENDPOINT_URL` points every
 //! client at LocalStack for local runs.
 
 pub mod dynamo;
+pub mod eventbridge;
 pub mod s3;
 pub mod ses;
 pub mod sqs;
@@ -12,6 +13,7 @@ pub mod ssm;
 use thiserror::Error;
 
 pub use dynamo::DynamoStore;
+pub use eventbridge::EventBridgeBus;
 pub use s3::S3Archive;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
@@ -27,6 +29,9 @@ pub struct Config {
     pub table: String,
     pub archive_bucket: String,
     pub issued_queue_url: String,
+    pub receipt_queue_url: String,
+    /// The EventBridge bus for `invoice.paid` and friends.
+    pub event_bus_name: String,
     pub sender_email: String,
     /// Empty disables the admin path.
     pub admin_key_sha256: Option<String>,
@@ -47,6 +52,8 @@ impl Config {
             table: var("TABLE_NAME")?,
             archive_bucket: var("ARCHIVE_BUCKET")?,
             issued_queue_url: var("ISSUED_QUEUE_URL")?,
+            receipt_queue_url: var("RECEIPT_QUEUE_URL")?,
+            event_bus_name: var("EVENT_BUS_NAME")?,
             sender_email: var("SENDER_EMAIL")?,
             admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
             webhook_secrets_prefix: var("WEBHOOK_SECRETS_PREFIX")
@@ -74,6 +81,7 @@ pub struct Adapters {
     pub store: DynamoStore,
     pub archive: S3Archive,
     pub queue: SqsQueue,
+    pub bus: EventBridgeBus,
     pub mailer: SesMailer,
 }
 
@@ -82,7 +90,15 @@ impl Adapters {
         Adapters {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table),
             archive: S3Archive::new(s3_client(sdk), &config.archive_bucket),
-            queue: SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.issued_queue_url),
+            queue: SqsQueue::new(
+                aws_sdk_sqs::Client::new(sdk),
+                &config.issued_queue_url,
+                &config.receipt_queue_url,
+            ),
+            bus: EventBridgeBus::new(
+                aws_sdk_eventbridge::Client::new(sdk),
+                &config.event_bus_name,
+            ),
             mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk)),
         }
     }

@@ -3,7 +3,9 @@
 //!
 //! Two sellers are onboarded; invoices are screened (one waits for review and is approved), numbered,
 //! rendered in both formats and archived; one is voided with a credit note; the mailer sends every
-//! issued document with its UBL attached. Documents and mails are written to a folder.
+//! issued document with its UBL attached. Signed payment webhooks pay invoices (one delivered twice);
+//! the receipt issuer issues and mails a receipt per payment, and a partial refund cancels one receipt
+//! and replaces it. Documents, receipts and mails are written to a folder.
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +15,11 @@ use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_einvoice::read;
 use seikyu_service::mail::handle_batch;
-use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryMailer, MemoryQueue, MemoryStore};
+use seikyu_service::memory::{
+    FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue, MemoryStore,
+};
 use seikyu_service::ports::{Clock, DocumentArchive};
-use seikyu_service::record::{InvoiceStatus, SellerAccount};
+use seikyu_service::record::{InvoiceStatus, QueueName, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 
 use crate::summary::money;
@@ -69,7 +73,7 @@ pub struct DemoOutput {
     pub summary: String,
 }
 
-type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, FixedClock>;
+type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, MemoryBus, FixedClock>;
 
 async fn onboard(
     app: &DemoApp,
@@ -91,6 +95,92 @@ async fn onboard(
         .map_err(|e| DemoError::Step(format!("onboarding {id}"), e))
 }
 
+const BANK_SECRET: &[u8] = b"demo-bank-connector";
+
+/// One webhook delivery: provider, headers, raw body.
+type Delivery = (seikyu_payments::Provider, Vec<(String, String)>, String);
+
+/// A bank connector event in Seikyu's generic scheme, signed as the connector would.
+fn bank_delivery(now: i64, event_id: &str, body: &str) -> Delivery {
+    let ts = now.to_string();
+    let sig = seikyu_payments::signature::sign(
+        &seikyu_payments::Secret::new(BANK_SECRET.to_vec()),
+        &[
+            ts.as_bytes(),
+            b".",
+            event_id.as_bytes(),
+            b".",
+            body.as_bytes(),
+        ],
+    );
+    (
+        seikyu_payments::Provider::Generic,
+        vec![
+            ("seikyu-timestamp".into(), ts),
+            ("seikyu-event-id".into(), event_id.into()),
+            ("seikyu-signature".into(), format!("v1={sig}")),
+        ],
+        body.to_string(),
+    )
+}
+
+/// Verify and apply webhook deliveries as payment-webhook does; one log line each.
+async fn deliver(
+    app: &DemoApp,
+    seller: &SellerAccount,
+    step: &str,
+    deliveries: Vec<Delivery>,
+    secrets: &[(seikyu_payments::Provider, seikyu_payments::Secret)],
+) -> Result<String, DemoError> {
+    use seikyu_payments::{WebhookRequest, verify_and_parse};
+    let now = app.clock.now().timestamp();
+    let mut log = String::new();
+    for (provider, headers, body) in deliveries {
+        let req = WebhookRequest {
+            provider,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        let keys: Vec<_> = secrets
+            .iter()
+            .filter(|(p, _)| *p == provider)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let event = verify_and_parse(&req, &keys, now)
+            .map_err(|e| DemoError::Data("webhook", e.to_string()))?;
+        let outcome = app
+            .apply_payment(seller, &event)
+            .await
+            .map_err(|e| DemoError::Step(format!("payment {}", event.event_id), e))?;
+        let what = match &outcome {
+            seikyu_service::app::PaymentOutcome::Applied {
+                invoice_id,
+                status,
+                net_delta,
+                open_balance,
+                ..
+            } => {
+                format!(
+                    "{} to {invoice_id}, now {} (open {})",
+                    money(*net_delta, 0),
+                    status.as_str(),
+                    money(*open_balance, 0)
+                )
+            }
+            seikyu_service::app::PaymentOutcome::Duplicate => {
+                "duplicate delivery, nothing changed".to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        log.push_str(&format!(
+            "{step}. {} webhook {} (signature verified): {what}\n",
+            provider.as_str(),
+            event.event_id
+        ));
+    }
+    Ok(log)
+}
+
 /// A Stripe card payment for the first invoice (delivered twice, as providers do) and a partial bank
 /// transfer through the generic scheme for the third.
 async fn pay(
@@ -99,11 +189,9 @@ async fn pay(
     issued: &[seikyu_service::record::InvoiceRecord],
 ) -> Result<String, DemoError> {
     use seikyu_payments::signature::sign;
-    use seikyu_payments::{Provider, Secret, WebhookRequest, verify_and_parse};
+    use seikyu_payments::{Provider, Secret};
     let now = app.clock.now().timestamp();
     let stripe_secret = Secret::new(b"whsec_demo_aozora".to_vec());
-    let bank_secret = Secret::new(b"demo-bank-connector".to_vec());
-    let mut log = String::new();
     let first = &issued[0];
     let stripe_body = serde_json::json!({
         "id": "evt_demo_0001", "object": "event", "type": "payment_intent.succeeded", "created": now,
@@ -119,83 +207,76 @@ async fn pay(
             &[now.to_string().as_bytes(), b".", stripe_body.as_bytes()]
         )
     );
-    let third = &issued[2];
+    let stripe = |h: &str| {
+        (
+            Provider::Stripe,
+            vec![("stripe-signature".to_string(), h.to_string())],
+            stripe_body.clone(),
+        )
+    };
     let bank_body = serde_json::json!({
         "type": "payment.received", "payment_id": "zengin-demo-1", "amount": "300000", "currency": "JPY",
-        "reference": third.invoice_id, "method": "bank_transfer"
+        "reference": issued[2].invoice_id, "method": "bank_transfer"
     })
     .to_string();
-    let ts = now.to_string();
-    let bank_sig = sign(
-        &bank_secret,
-        &[
-            ts.as_bytes(),
-            b".",
-            b"bank-demo-1",
-            b".",
-            bank_body.as_bytes(),
+    deliver(
+        app,
+        seller,
+        "7",
+        vec![
+            stripe(&header),
+            stripe(&header),
+            bank_delivery(now, "bank-demo-1", &bank_body),
         ],
-    );
-    /// (provider, headers, raw body, the seller's secret for it)
-    type Delivery<'a> = (Provider, Vec<(String, String)>, &'a str, &'a Secret);
-    let deliveries: [Delivery<'_>; 3] = [
-        (
-            Provider::Stripe,
-            vec![("stripe-signature".into(), header.clone())],
-            &stripe_body,
-            &stripe_secret,
-        ),
-        (
-            Provider::Stripe,
-            vec![("stripe-signature".into(), header)],
-            &stripe_body,
-            &stripe_secret,
-        ),
-        (
-            Provider::Generic,
-            vec![
-                ("seikyu-timestamp".into(), ts.clone()),
-                ("seikyu-event-id".into(), "bank-demo-1".into()),
-                ("seikyu-signature".into(), format!("v1={bank_sig}")),
-            ],
-            &bank_body,
-            &bank_secret,
-        ),
-    ];
-    for (provider, headers, body, secret) in deliveries {
-        let req = WebhookRequest {
-            provider,
-            headers: &headers,
-            body: body.as_bytes(),
-        };
-        let event = verify_and_parse(&req, std::slice::from_ref(secret), now)
-            .map_err(|e| DemoError::Data("webhook", e.to_string()))?;
-        let outcome = app
-            .apply_payment(seller, &event)
-            .await
-            .map_err(|e| DemoError::Step(format!("payment {}", event.event_id), e))?;
-        let what = match &outcome {
-            seikyu_service::app::PaymentOutcome::Applied {
-                invoice_id,
-                status,
-                open_balance,
-                ..
-            } => {
-                format!(
-                    "{invoice_id} is {} (open {})",
-                    status.as_str(),
-                    money(*open_balance, 0)
-                )
-            }
-            seikyu_service::app::PaymentOutcome::Duplicate => {
-                "duplicate delivery, nothing changed".to_string()
-            }
-            other => format!("{other:?}"),
-        };
+        &[
+            (Provider::Stripe, stripe_secret.clone()),
+            (Provider::Generic, Secret::new(BANK_SECRET.to_vec())),
+        ],
+    )
+    .await
+}
+
+/// Run the receipt issuer over the receipt queue, as the receipt-issuer function does with SQS.
+async fn issue_receipts(
+    app: &DemoApp,
+    mailer: &MemoryMailer,
+    step: &str,
+) -> Result<String, DemoError> {
+    let messages: Vec<(String, String)> = app
+        .queue
+        .drain(QueueName::Receipts)
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            (
+                format!("r{i}"),
+                serde_json::to_string(&m).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut log = String::new();
+    for (id, body) in &messages {
+        let msg: seikyu_service::record::QueueMessage = serde_json::from_str(body)
+            .map_err(|e| DemoError::Data("receipt message", e.to_string()))?;
+        let (outcome, mail) = seikyu_service::receipt::handle_message(
+            &app.store,
+            &app.archive,
+            mailer,
+            &app.clock,
+            "billing@seikyu.test",
+            &msg,
+        )
+        .await
+        .map_err(|e| {
+            DemoError::Data(
+                "receipt",
+                format!("{id} for {}: {e}", msg.payment.clone().unwrap_or_default()),
+            )
+        })?;
         log.push_str(&format!(
-            "7. {} webhook {} (signature verified): {what}\n",
-            provider.as_str(),
-            event.event_id
+            "{step}. receipt issuer, payment {}: {outcome:?}{}\n",
+            msg.payment.as_deref().unwrap_or("?"),
+            mail.map(|m| format!(", mail {m:?}")).unwrap_or_default()
         ));
     }
     Ok(log)
@@ -219,6 +300,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         store: MemoryStore::default(),
         archive: MemoryArchive::default(),
         queue: MemoryQueue::default(),
+        bus: MemoryBus::default(),
         clock,
     };
     let mailer = MemoryMailer::default();
@@ -298,7 +380,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
     // The mailer consumes the queue, as the invoice-mailer function does with SQS.
     let messages: Vec<(String, String)> = app
         .queue
-        .drain()
+        .drain(QueueName::Issued)
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
@@ -326,12 +408,44 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
 
     // Payments arrive by webhook: signatures checked on the raw bytes, then applied exactly once.
     log.push_str(&pay(&app, &aozora, &issued).await?);
+    log.push_str(&issue_receipts(&app, &mailer, "8").await?);
+    // The bank returns ¥50,000 of the transfer: the receipt is cancelled and replaced for the rest.
+    app.clock.set(app.clock.now() + chrono::Duration::days(3));
+    let refund = serde_json::json!({
+        "type": "payment.refunded", "payment_id": "zengin-demo-1", "amount": "50000", "currency": "JPY"
+    })
+    .to_string();
+    let now = app.clock.now().timestamp();
+    log.push_str(
+        &deliver(
+            &app,
+            &aozora,
+            "9",
+            vec![bank_delivery(now, "bank-demo-2", &refund)],
+            &[(
+                seikyu_payments::Provider::Generic,
+                seikyu_payments::Secret::new(BANK_SECRET.to_vec()),
+            )],
+        )
+        .await?,
+    );
+    log.push_str(&issue_receipts(&app, &mailer, "10").await?);
+    // What the sellers' systems heard on the event bus (EventBridge in AWS).
+    for e in app.bus.events() {
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+        log.push_str(&format!(
+            "11. event bus: {} {} (open {})\n",
+            e.detail_type, detail["invoice_id"], detail["open_balance"]
+        ));
+    }
 
     let mut files = Vec::new();
     for (key, bytes) in app.archive.objects() {
         let text = String::from_utf8(bytes.clone())
             .map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
-        read(&text).map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
+        if key.ends_with(".xml") {
+            read(&text).map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
+        }
         let path = out.join(&key);
         write(&path, &bytes)?;
         files.push(path);
@@ -366,7 +480,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         }
     }
     log.push_str(&format!(
-        "\n{} files written under {} (UBL documents and the mails as .eml); every document was read back.\n\
+        "\n{} files written under {} (UBL documents, receipts as .html, mails as .eml); every UBL document was read back.\n\
          Check the documents against the official rules: ../shared/einvoice/validate $(find {} -name '*.xml')\n",
         files.len(),
         out.display(),

@@ -12,7 +12,7 @@ use seikyu_domain::{Code, FieldError};
 use serde_json::{Value, json};
 
 use crate::app::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
-use crate::ports::{Claim, Clock, DocumentArchive, MessageQueue, Store};
+use crate::ports::{Claim, Clock, DocumentArchive, EventBus, MessageQueue, Store};
 use crate::record::{InvoiceRecord, InvoiceStatus, SearchQuery, SellerAccount, StoredResponse};
 
 /// Idempotency records live this long (at least the 24 h clients may retry within).
@@ -174,8 +174,8 @@ fn same_digest(a: &str, b: &str) -> bool {
 }
 
 /// Answer one request.
-pub async fn handle<S, A, Q, C>(
-    app: &App<S, A, Q, C>,
+pub async fn handle<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
     config: &ApiConfig,
     req: HttpRequest,
 ) -> HttpResponse
@@ -183,6 +183,7 @@ where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
 {
     if req.body.len() > MAX_BODY_BYTES {
@@ -253,7 +254,7 @@ where
     tracing::Span::current().record("seller_id", seller.seller_id.as_str());
 
     // An id that cannot be one of ours names nothing: 404 before any lookup (and no oversized key).
-    if let ["invoices" | "customers", id, ..] = segments.as_slice()
+    if let ["invoices" | "customers" | "receipts", id, ..] = segments.as_slice()
         && !plausible_id(id)
     {
         return error(404, "not_found", "no such resource", &[], Value::Null);
@@ -305,6 +306,34 @@ where
                 .await
                 .map(|v| (200, json!({ "items": v }))),
         ),
+        ("POST", ["payments", "apply"]) => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                /// `{provider}:{payment id}` as listed by `GET /payments/unapplied`.
+                payment: String,
+                invoice_id: String,
+            }
+            match parse_json::<Body>(&req.body) {
+                Ok(b) => respond(
+                    app.apply_by_hand(&seller, &b.payment, &b.invoice_id)
+                        .await
+                        .map(|o| (200, o.to_json())),
+                ),
+                Err(r) => r,
+            }
+        }
+        ("GET", ["receipts", id]) => {
+            respond(app.receipt(&seller, id).await.map(|r| (200, r.to_json())))
+        }
+        ("GET", ["receipts", id, "document"]) => match app.receipt_document(&seller, id).await {
+            Ok(bytes) => HttpResponse {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: bytes,
+            },
+            Err(e) => from_app_error(e),
+        },
         ("PUT", ["customers", id]) => match parse_json::<CustomerUpdate>(&req.body) {
             Ok(u) => respond(
                 app.put_customer(&seller, id, u)
@@ -313,7 +342,7 @@ where
             ),
             Err(r) => r,
         },
-        (_, ["invoices", ..]) | (_, ["customers", ..]) => error(
+        (_, ["invoices" | "customers" | "receipts" | "payments", ..]) => error(
             405,
             "method_not_allowed",
             &format!("{method} is not supported on {}", req.path),
@@ -359,8 +388,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResp
     })
 }
 
-async fn create_invoice<S, A, Q, C>(
-    app: &App<S, A, Q, C>,
+async fn create_invoice<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
     seller: &SellerAccount,
     req: &HttpRequest,
 ) -> HttpResponse
@@ -368,6 +397,7 @@ where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
 {
     let Some(idem) = req.header("idempotency-key").map(str::trim) else {
@@ -470,8 +500,8 @@ fn parse_amount(req: &HttpRequest, name: &str) -> Result<Option<Decimal>, HttpRe
         .transpose()
 }
 
-async fn search<S, A, Q, C>(
-    app: &App<S, A, Q, C>,
+async fn search<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
     seller: &SellerAccount,
     req: &HttpRequest,
 ) -> HttpResponse
@@ -479,6 +509,7 @@ where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
 {
     let known = [

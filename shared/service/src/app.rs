@@ -15,10 +15,12 @@ use thiserror::Error;
 
 use seikyu_payments::{PaymentEvent, PaymentLedger, Settlement, Unmatched, check_match, settle};
 
-use crate::ports::{ArchiveError, Clock, DocumentArchive, MessageQueue, Store, StoreError, Write};
+use crate::ports::{
+    ArchiveError, Clock, DocumentArchive, EventBus, MessageQueue, Store, StoreError, Write,
+};
 use crate::record::{
-    Customer, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page, PaymentRecord,
-    SearchQuery, SellerAccount, StoredResponse, VoidRecord,
+    Customer, Delivery, DisputeRecord, InvoiceRecord, InvoiceStatus, OutboxEntry, Page,
+    PaymentRecord, ReceiptRecord, SearchQuery, SellerAccount, StoredResponse, VoidRecord,
 };
 
 /// Japan Standard Time: business dates (issue dates, "overdue") are Tokyo dates.
@@ -150,10 +152,11 @@ struct Numbered<'a> {
     idempotency_key: Option<&'a str>,
 }
 
-pub struct App<S, A, Q, C> {
+pub struct App<S, A, Q, B, C> {
     pub store: S,
     pub archive: A,
     pub queue: Q,
+    pub bus: B,
     pub clock: C,
 }
 
@@ -189,11 +192,12 @@ pub fn generate_api_key() -> Result<String, AppError> {
     Ok(key)
 }
 
-impl<S, A, Q, C> App<S, A, Q, C>
+impl<S, A, Q, B, C> App<S, A, Q, B, C>
 where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
 {
     // ---- tenants -------------------------------------------------------------------------------
@@ -552,9 +556,14 @@ where
         })
     }
 
-    /// Send an outbox entry's message and remove the entry. A failure leaves the entry for the sweeper.
+    /// Send an outbox entry (queue message or bus event) and remove the entry. A failure leaves the entry
+    /// for the sweeper.
     async fn deliver(&self, entry: &OutboxEntry) -> bool {
-        match self.queue.send(&entry.message).await {
+        let sent = match &entry.delivery {
+            Delivery::Queue(m) => self.queue.send(m).await.map_err(|e| e.to_string()),
+            Delivery::Bus(e) => self.bus.publish(e).await.map_err(|e| e.to_string()),
+        };
+        match sent {
             Ok(()) => {
                 if let Err(e) = self.store.delete(entry).await {
                     tracing::warn!(outbox = %entry.id, error = %e, "sent but not removed from the outbox; it will be sent again");
@@ -562,7 +571,7 @@ where
                 true
             }
             Err(e) => {
-                tracing::warn!(outbox = %entry.id, error = %e, "queue send failed; the outbox sweeper will retry");
+                tracing::warn!(outbox = %entry.id, error = %e, "send failed; the outbox sweeper will retry");
                 false
             }
         }
@@ -813,13 +822,69 @@ pub enum PaymentOutcome {
     Unapplied { payment: String, reason: Unmatched },
 }
 
-impl<S, A, Q, C> App<S, A, Q, C>
+impl PaymentOutcome {
+    /// The answer to the provider (and to a person applying by hand).
+    pub fn to_json(&self) -> serde_json::Value {
+        let money = |d: &Decimal| d.normalize().to_string();
+        match self {
+            PaymentOutcome::Duplicate => serde_json::json!({ "received": true, "duplicate": true }),
+            PaymentOutcome::Applied {
+                invoice_id,
+                status,
+                net_delta,
+                paid_total,
+                open_balance,
+                overpaid,
+            } => serde_json::json!({
+                "received": true, "invoice_id": invoice_id, "status": status.as_str(),
+                "applied": money(net_delta), "paid_total": money(paid_total),
+                "open_balance": money(open_balance), "credit": money(overpaid)
+            }),
+            PaymentOutcome::Unapplied { payment, reason } => {
+                serde_json::json!({ "received": true, "unapplied": payment, "reason": reason })
+            }
+        }
+    }
+}
+
+impl<S, A, Q, B, C> App<S, A, Q, B, C>
 where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
 {
+    pub async fn receipt(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+    ) -> Result<ReceiptRecord, AppError> {
+        self.store
+            .get_receipt(&seller.seller_id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("receipt {id}")))
+    }
+
+    /// The archived receipt document (HTML), verified against the hash recorded at issue.
+    pub async fn receipt_document(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+    ) -> Result<Vec<u8>, AppError> {
+        let r = self.receipt(seller, id).await?;
+        let bytes = self.archive.get(&r.document_key).await?.ok_or_else(|| {
+            AppError::Internal(format!("archived document {} is missing", r.document_key))
+        })?;
+        if sha256_hex(&bytes) != r.document_sha256 {
+            return Err(AppError::Internal(format!(
+                "archived document {} does not match its recorded hash",
+                r.document_key
+            )));
+        }
+        Ok(bytes)
+    }
+
     /// Apply a verified provider event exactly once: the event id is recorded in the same transaction
     /// that updates the payment's ledger and its invoice, so a duplicate (even a parallel one) changes
     /// nothing. Totals are cumulative per provider payment, so order does not matter.
@@ -849,6 +914,7 @@ where
                 ledger: PaymentLedger::new(event.provider, event.payment_id.clone()),
                 applied_to: None,
                 unapplied: None,
+                receipts: Vec::new(),
                 version: 0,
                 updated_at: now,
             });
@@ -930,14 +996,33 @@ where
                     expected_version: expected,
                 },
             ];
+            // Money moved: the receipt must follow it, and the seller's systems hear of it.
+            let entries = updated.as_ref().map(|(next, _)| {
+                let delta = match &outcome {
+                    PaymentOutcome::Applied { net_delta, .. } => *net_delta,
+                    _ => Decimal::ZERO,
+                };
+                [
+                    OutboxEntry::receipt_requested(&payment, &next.invoice_id, now),
+                    OutboxEntry::payment_event(next, &payment, delta, now),
+                ]
+            });
             if let Some((next, version)) = &updated {
                 writes.push(Write::Update {
                     record: next,
                     expected_version: *version,
                 });
             }
+            for e in entries.iter().flatten() {
+                writes.push(Write::Outbox(e));
+            }
             match self.store.commit(&writes).await {
-                Ok(()) => return Ok(outcome),
+                Ok(()) => {
+                    for e in entries.iter().flatten() {
+                        self.deliver(e).await;
+                    }
+                    return Ok(outcome);
+                }
                 // A parallel delivery of this event, or another event of this payment or invoice: look again.
                 Err(StoreError::Conflict(_)) => backoff(attempt).await,
                 Err(e) => return Err(e.into()),
@@ -949,11 +1034,128 @@ where
         })
     }
 
+    /// Payments holding money that could not be applied, oldest first (a failed or expired attempt
+    /// without money is not listed: there is nothing to apply).
     pub async fn unapplied_payments(
         &self,
         seller: &SellerAccount,
     ) -> Result<Vec<PaymentRecord>, AppError> {
-        Ok(self.store.unapplied(&seller.seller_id).await?)
+        let mut v = self.store.unapplied(&seller.seller_id).await?;
+        v.retain(|p| p.ledger.net() > Decimal::ZERO);
+        Ok(v)
+    }
+
+    /// Apply an unapplied payment to an invoice chosen by a person (消込 by hand). The payment's money
+    /// counts toward the invoice, and its receipt and bus event follow, exactly as for a matched webhook.
+    pub async fn apply_by_hand(
+        &self,
+        seller: &SellerAccount,
+        payment_key: &str,
+        invoice_id: &str,
+    ) -> Result<PaymentOutcome, AppError> {
+        let Some((provider, payment_id)) = payment_key.split_once(':') else {
+            return Err(AppError::NotFound(format!("payment {payment_key}")));
+        };
+        if !valid_id(invoice_id) {
+            return Err(field(
+                "invoice_id",
+                seikyu_domain::Code::InvalidFormat,
+                "an invoice id: letters, digits, '-' or '_'",
+            ));
+        }
+        for attempt in 0..NUMBER_ATTEMPTS {
+            let now = self.clock.now();
+            let mut payment = self
+                .store
+                .get_payment(&seller.seller_id, provider, payment_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("payment {payment_key}")))?;
+            if let Some(to) = &payment.applied_to {
+                return Err(AppError::Conflict {
+                    code: "already_applied",
+                    message: format!("payment {payment_key} is applied to invoice {to}"),
+                });
+            }
+            let amount = payment.ledger.net();
+            if amount <= Decimal::ZERO {
+                return Err(AppError::Conflict {
+                    code: "nothing_to_apply",
+                    message: format!("payment {payment_key} holds no money"),
+                });
+            }
+            let inv = self
+                .store
+                .get(&seller.seller_id, invoice_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("invoice {invoice_id}")))?;
+            if inv.document_type != DocumentType::Invoice || inv.status == InvoiceStatus::Void {
+                return Err(invalid_state(
+                    &inv,
+                    inv.status,
+                    "apply a payment to",
+                    "an invoice that is not void",
+                ));
+            }
+            if let Some(c) = &payment.ledger.currency
+                && *c != inv.currency
+            {
+                return Err(field(
+                    "invoice_id",
+                    seikyu_domain::Code::CurrencyMismatch,
+                    format!(
+                        "invoice {invoice_id} is in {}; the payment is in {c}",
+                        inv.currency
+                    ),
+                ));
+            }
+            let expected = payment.version;
+            payment.version += 1;
+            payment.updated_at = now;
+            payment.applied_to = Some(inv.invoice_id.clone());
+            payment.unapplied = None;
+            let mut next = inv.clone();
+            next.paid_total += amount;
+            apply_settlement(&mut next);
+            next.version += 1;
+            next.updated_at = now;
+            let entries = [
+                OutboxEntry::receipt_requested(&payment, &next.invoice_id, now),
+                OutboxEntry::payment_event(&next, &payment, amount, now),
+            ];
+            let writes = [
+                Write::PutPayment {
+                    record: &payment,
+                    expected_version: expected,
+                },
+                Write::Update {
+                    record: &next,
+                    expected_version: inv.version,
+                },
+                Write::Outbox(&entries[0]),
+                Write::Outbox(&entries[1]),
+            ];
+            match self.store.commit(&writes).await {
+                Ok(()) => {
+                    for e in &entries {
+                        self.deliver(e).await;
+                    }
+                    return Ok(PaymentOutcome::Applied {
+                        invoice_id: next.invoice_id.clone(),
+                        status: next.status,
+                        net_delta: amount,
+                        paid_total: next.paid_total,
+                        open_balance: next.open_balance(),
+                        overpaid: next.overpaid,
+                    });
+                }
+                Err(StoreError::Conflict(_)) => backoff(attempt).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "busy",
+            message: format!("payment {payment_key} keeps changing; retry"),
+        })
     }
 }
 
@@ -1055,7 +1257,7 @@ fn validate_profile(profile: &Seller) -> Vec<FieldError> {
 }
 
 /// A short random pause before retrying a lost race: up to 2, 4, 8 ... 64 ms.
-async fn backoff(attempt: usize) {
+pub(crate) async fn backoff(attempt: usize) {
     let mut r = [0u8; 1];
     let _ = getrandom::fill(&mut r);
     let cap_ms = 2u64 << attempt.min(5);

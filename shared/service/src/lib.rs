@@ -6,6 +6,7 @@ pub mod app;
 pub mod mail;
 pub mod memory;
 pub mod ports;
+pub mod receipt;
 pub mod record;
 pub mod search;
 pub mod webhook;

@@ -227,7 +227,7 @@ async fn record_sent<S: InvoiceStore>(
     )))
 }
 
-fn amount(v: Decimal, decimals: u32) -> String {
+pub(crate) fn amount(v: Decimal, decimals: u32) -> String {
     seikyu_domain::money::display(v, decimals)
 }
 
@@ -375,7 +375,7 @@ pub fn text_body(r: &InvoiceRecord, t: &Totals) -> String {
     s
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -506,7 +506,7 @@ pub fn html_body(r: &InvoiceRecord, t: &Totals) -> String {
 }
 
 /// RFC 2047 encoded-word for a header with non-ASCII text.
-fn encode_header(s: &str) -> String {
+pub(crate) fn encode_header(s: &str) -> String {
     if s.is_ascii() && s.len() <= 900 {
         return s.to_string();
     }
@@ -534,7 +534,7 @@ fn encode_header(s: &str) -> String {
 }
 
 /// Base64 in 76-character lines (RFC 2045).
-fn base64_lines(bytes: &[u8]) -> String {
+pub(crate) fn base64_lines(bytes: &[u8]) -> String {
     let b = base64::engine::general_purpose::STANDARD.encode(bytes);
     let mut out = String::with_capacity(b.len() + b.len() / 76 * 2 + 2);
     for chunk in b.as_bytes().chunks(76) {

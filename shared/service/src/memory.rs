@@ -9,13 +9,13 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::{
-    ArchiveError, Claim, Clock, DocumentArchive, IdempotencyStore, InvoiceStore, MailError, Mailer,
-    MessageQueue, OpenBalance, OutboxStore, PaymentStore, QueueError, StoreError, TenantStore,
-    Write,
+    ArchiveError, BusError, Claim, Clock, DocumentArchive, EventBus, IdempotencyStore,
+    InvoiceStore, MailError, Mailer, MessageQueue, OpenBalance, OutboxStore, PaymentStore,
+    QueueError, ReceiptStore, StoreError, TenantStore, Write,
 };
 use crate::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, SearchQuery,
-    SellerAccount, StoredResponse,
+    BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, QueueName,
+    ReceiptRecord, SearchQuery, SellerAccount, StoredResponse,
 };
 use crate::search::{self, Index};
 
@@ -38,6 +38,7 @@ struct State {
     outbox: BTreeMap<String, OutboxEntry>,
     events: std::collections::HashSet<(String, String, String)>,
     payments: BTreeMap<(String, String), PaymentRecord>,
+    receipts: BTreeMap<(String, String), ReceiptRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -261,6 +262,30 @@ impl InvoiceStore for MemoryStore {
                             )));
                         }
                     }
+                    Write::InsertReceipt(r) => {
+                        if s.receipts
+                            .contains_key(&(r.seller_id.clone(), r.receipt_id.clone()))
+                        {
+                            return Err(StoreError::Conflict(format!(
+                                "receipt {} exists",
+                                r.receipt_id
+                            )));
+                        }
+                    }
+                    Write::UpdateReceipt {
+                        record,
+                        expected_version,
+                    } => {
+                        let current = s
+                            .receipts
+                            .get(&(record.seller_id.clone(), record.receipt_id.clone()));
+                        if current.map(|c| c.version) != Some(*expected_version) {
+                            return Err(StoreError::Conflict(format!(
+                                "receipt {} changed",
+                                record.receipt_id
+                            )));
+                        }
+                    }
                     Write::FinishIdempotency { seller_id, key, .. } => {
                         if !s
                             .idempotency
@@ -307,6 +332,10 @@ impl InvoiceStore for MemoryStore {
                     Write::PutPayment { record, .. } => {
                         s.payments
                             .insert((record.seller_id.clone(), record.key()), (*record).clone());
+                    }
+                    Write::InsertReceipt(r) | Write::UpdateReceipt { record: r, .. } => {
+                        s.receipts
+                            .insert((r.seller_id.clone(), r.receipt_id.clone()), (*r).clone());
                     }
                     Write::FinishIdempotency {
                         seller_id,
@@ -451,6 +480,20 @@ impl PaymentStore for MemoryStore {
     }
 }
 
+impl ReceiptStore for MemoryStore {
+    async fn get_receipt(
+        &self,
+        seller_id: &str,
+        receipt_id: &str,
+    ) -> Result<Option<ReceiptRecord>, StoreError> {
+        self.with(|s| {
+            Ok(s.receipts
+                .get(&(seller_id.to_string(), receipt_id.to_string()))
+                .cloned())
+        })
+    }
+}
+
 impl OutboxStore for MemoryStore {
     async fn pending(
         &self,
@@ -517,7 +560,7 @@ impl DocumentArchive for MemoryArchive {
     }
 }
 
-/// A queue that keeps messages until drained. `fail_next(n)` makes the next `n` sends fail, to test
+/// Queues that keep messages until drained. `fail_next(n)` makes the next `n` sends fail, to test
 /// what happens when the process cannot reach the queue after committing.
 #[derive(Debug, Default)]
 pub struct MemoryQueue {
@@ -529,18 +572,58 @@ impl MemoryQueue {
     pub fn fail_next(&self, n: u32) {
         self.failures.store(n, Ordering::SeqCst);
     }
-    /// Take every queued message.
-    pub fn drain(&self) -> Vec<QueueMessage> {
+    /// Take every message queued on `queue`.
+    pub fn drain(&self, queue: QueueName) -> Vec<QueueMessage> {
         self.messages
             .lock()
-            .map(|mut m| std::mem::take(&mut *m))
+            .map(|mut m| {
+                let (taken, kept) = std::mem::take(&mut *m)
+                    .into_iter()
+                    .partition(|msg| msg.queue() == queue);
+                *m = kept;
+                taken
+            })
             .unwrap_or_default()
     }
+    /// Messages waiting on every queue.
     pub fn len(&self) -> usize {
         self.messages.lock().map(|m| m.len()).unwrap_or(0)
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// An event bus that records what was published. `fail_next(n)` makes the next `n` publishes fail.
+#[derive(Debug, Default)]
+pub struct MemoryBus {
+    events: Mutex<Vec<BusEvent>>,
+    failures: AtomicU32,
+}
+
+impl MemoryBus {
+    pub fn fail_next(&self, n: u32) {
+        self.failures.store(n, Ordering::SeqCst);
+    }
+    pub fn events(&self) -> Vec<BusEvent> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+impl EventBus for MemoryBus {
+    async fn publish(&self, event: &BusEvent) -> Result<(), BusError> {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(BusError("injected failure".into()));
+        }
+        self.events
+            .lock()
+            .map_err(|_| BusError("lock poisoned".into()))?
+            .push(event.clone());
+        Ok(())
     }
 }
 

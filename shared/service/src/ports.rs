@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::record::{
-    Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, SearchQuery,
-    SellerAccount, StoredResponse,
+    BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage,
+    ReceiptRecord, SearchQuery, SellerAccount, StoredResponse,
 };
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -51,6 +51,13 @@ pub enum Write<'a> {
     /// Create (`expected_version` 0) or replace a payment record whose stored version is `expected_version`.
     PutPayment {
         record: &'a PaymentRecord,
+        expected_version: u64,
+    },
+    /// Create a receipt; fails if its id exists.
+    InsertReceipt(&'a ReceiptRecord),
+    /// Replace a receipt whose stored version is `expected_version`.
+    UpdateReceipt {
+        record: &'a ReceiptRecord,
         expected_version: u64,
     },
     /// Store the response of a claimed idempotency key, together with the change it describes, so a
@@ -192,13 +199,25 @@ pub trait PaymentStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<PaymentRecord>, StoreError>> + Send;
 }
 
+/// Receipts (written through [`InvoiceStore::commit`]).
+pub trait ReceiptStore: Send + Sync {
+    fn get_receipt(
+        &self,
+        seller_id: &str,
+        receipt_id: &str,
+    ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+}
+
 /// Everything Seikyu keeps, as one bound; the DynamoDB and the in-memory store implement all of it.
 pub trait Store:
-    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore
+    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + ReceiptStore
 {
 }
 
-impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore> Store for T {}
+impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + ReceiptStore>
+    Store for T
+{
+}
 
 pub trait OutboxStore: Send + Sync {
     /// Entries created at or before `before`, oldest first, at most `limit`.
@@ -235,9 +254,18 @@ pub trait DocumentArchive: Send + Sync {
 #[error("queue unavailable: {0}")]
 pub struct QueueError(pub String);
 
-/// The message queue between functions (SQS).
+/// The message queues between functions (SQS); a message goes to the queue [`QueueMessage::queue`] names.
 pub trait MessageQueue: Send + Sync {
     fn send(&self, message: &QueueMessage) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("event bus unavailable: {0}")]
+pub struct BusError(pub String);
+
+/// The sellers' event bus (EventBridge): at-least-once notifications such as `invoice.paid`.
+pub trait EventBus: Send + Sync {
+    fn publish(&self, event: &BusEvent) -> impl Future<Output = Result<(), BusError>> + Send;
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -200,6 +200,9 @@ pub struct PaymentRecord {
     pub applied_to: Option<String>,
     /// Why it could not be applied (it is listed as unapplied until a person applies it).
     pub unapplied: Option<seikyu_payments::Unmatched>,
+    /// Receipts issued for this payment, oldest first (at most the last is active).
+    #[serde(default)]
+    pub receipts: Vec<String>,
     pub version: u64,
     pub updated_at: DateTime<Utc>,
 }
@@ -215,34 +218,257 @@ impl PaymentRecord {
     }
 }
 
-/// An event that must reach the queue; written in the same transaction as the change it announces.
+/// A receipt's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    Issued,
+    /// Withdrawn: the money was refunded, or more arrived and a new receipt replaces this one.
+    Cancelled,
+}
+
+/// Tax contained in a receipt's amount, per (category, rate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptTax {
+    pub category: String,
+    pub rate: Option<Decimal>,
+    /// The part of the amount under this rate, tax included.
+    pub amount: Decimal,
+    pub tax: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptCancellation {
+    pub at: DateTime<Utc>,
+    /// `refunded` (money went back to the payer) or `superseded` (more money arrived).
+    pub reason: String,
+    /// For a refund: how much of this receipt's amount was refunded.
+    pub refunded: Decimal,
+    /// The receipt that replaces this one (for the money still kept).
+    pub replaced_by: Option<String>,
+}
+
+/// A receipt (領収書 / 適格簡易請求書) for the money one payment brought to an invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    pub seller_id: String,
+    /// Stable id: the number, unique per seller (gapless per seller and fiscal year).
+    pub receipt_id: String,
+    pub number: String,
+    pub status: ReceiptStatus,
+    pub version: u64,
+    /// `{provider}:{payment id}`.
+    pub payment: String,
+    pub method: Option<String>,
+    pub invoice_id: String,
+    pub issue_date: NaiveDate,
+    pub currency: String,
+    /// Money received (net of refunds) that this receipt acknowledges.
+    pub amount: Decimal,
+    /// The part that pays the invoice, split by tax rate in `breakdown`; the rest (`credit`) is the
+    /// buyer's credit balance and carries no tax.
+    pub applied: Decimal,
+    pub credit: Decimal,
+    pub breakdown: Vec<ReceiptTax>,
+    /// 宛名: the buyer.
+    pub recipient: String,
+    pub recipient_email: Option<String>,
+    /// 但し書き: what the money was for.
+    pub purpose: String,
+    pub issuer_name: String,
+    /// 登録番号 (T + 13 digits) when the seller is a qualified invoice issuer.
+    pub issuer_registration: Option<String>,
+    /// Archive key and SHA-256 (hex) of the rendered document (HTML).
+    pub document_key: String,
+    pub document_sha256: String,
+    /// The receipt this one replaces.
+    pub replaces: Option<String>,
+    pub cancelled: Option<ReceiptCancellation>,
+    pub email: Option<EmailRecord>,
+    pub email_sending_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ReceiptRecord {
+    pub fn to_json(&self) -> serde_json::Value {
+        let money = |d: Decimal| d.normalize().to_string();
+        serde_json::json!({
+            "id": self.receipt_id,
+            "number": self.number,
+            "status": self.status,
+            "payment": self.payment,
+            "method": self.method,
+            "invoice_id": self.invoice_id,
+            "issue_date": self.issue_date,
+            "currency": self.currency,
+            "amount": money(self.amount),
+            "applied": money(self.applied),
+            "credit": money(self.credit),
+            "tax_breakdown": self.breakdown.iter().map(|b| serde_json::json!({
+                "category": b.category, "rate": b.rate.map(money), "amount": money(b.amount), "tax": money(b.tax)
+            })).collect::<Vec<_>>(),
+            "recipient": self.recipient,
+            "purpose": self.purpose,
+            "issuer": { "name": self.issuer_name, "registration_number": self.issuer_registration },
+            "document": { "sha256": self.document_sha256, "href": format!("/receipts/{}/document", self.receipt_id) },
+            "replaces": self.replaces,
+            "cancelled": self.cancelled.as_ref().map(|c| serde_json::json!({
+                "at": c.at, "reason": c.reason, "refunded": money(c.refunded), "replaced_by": c.replaced_by
+            })),
+            "email": self.email,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "version": self.version,
+        })
+    }
+}
+
+/// An event that must leave Seikyu (a queue message or a bus event); written in the same transaction as
+/// the change it announces, delivered right after the commit, and by the outbox sweeper if that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
-    /// Deterministic: `{event}#{seller}#{invoice}`, so a repeated change cannot enqueue twice.
+    /// Deterministic per change (e.g. `invoice.issued#{seller}#{invoice}`), so one change cannot enqueue
+    /// twice.
     pub id: String,
-    pub message: QueueMessage,
+    pub delivery: Delivery,
     pub created_at: DateTime<Utc>,
+}
+
+/// Where an outbox entry goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", content = "body", rename_all = "snake_case")]
+pub enum Delivery {
+    /// A message for one of Seikyu's own queues (routed by [`QueueMessage::queue`]).
+    Queue(QueueMessage),
+    /// An event for the sellers' downstream systems (EventBridge).
+    Bus(BusEvent),
+}
+
+/// Seikyu's queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueName {
+    /// `invoice.issued`, read by invoice-mailer.
+    Issued,
+    /// `receipt.requested`, read by receipt-issuer.
+    Receipts,
 }
 
 /// The body of a queue message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueMessage {
-    /// `invoice.issued` (an invoice or credit note is ready to be sent to the buyer).
+    /// `invoice.issued` (an invoice or credit note is ready to be sent to the buyer) or
+    /// `receipt.requested` (a payment's money changed: its receipt must be issued or cancelled).
     pub event: String,
     pub seller_id: String,
     pub invoice_id: String,
+    /// For `receipt.requested`: the payment (`{provider}:{payment id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<String>,
 }
+
+pub const EVENT_INVOICE_ISSUED: &str = "invoice.issued";
+pub const EVENT_RECEIPT_REQUESTED: &str = "receipt.requested";
+
+impl QueueMessage {
+    pub fn queue(&self) -> QueueName {
+        if self.event == EVENT_RECEIPT_REQUESTED {
+            QueueName::Receipts
+        } else {
+            QueueName::Issued
+        }
+    }
+}
+
+/// An event on the sellers' bus: `source` is always `seikyu`; `detail` is a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusEvent {
+    /// `invoice.paid`, `invoice.partially_paid` or `invoice.payment_refunded`.
+    pub detail_type: String,
+    pub detail: String,
+}
+
+pub const BUS_SOURCE: &str = "seikyu";
 
 impl OutboxEntry {
     pub fn issued(seller_id: &str, invoice_id: &str, at: DateTime<Utc>) -> Self {
         OutboxEntry {
-            id: format!("invoice.issued#{seller_id}#{invoice_id}"),
-            message: QueueMessage {
-                event: "invoice.issued".into(),
+            id: format!("{EVENT_INVOICE_ISSUED}#{seller_id}#{invoice_id}"),
+            delivery: Delivery::Queue(QueueMessage {
+                event: EVENT_INVOICE_ISSUED.into(),
                 seller_id: seller_id.into(),
                 invoice_id: invoice_id.into(),
+                payment: None,
+            }),
+            created_at: at,
+        }
+    }
+
+    /// Ask receipt-issuer to bring a payment's receipt in line with its money. One per payment version,
+    /// so every change of the payment is looked at.
+    pub fn receipt_requested(p: &PaymentRecord, invoice_id: &str, at: DateTime<Utc>) -> Self {
+        OutboxEntry {
+            id: format!(
+                "{EVENT_RECEIPT_REQUESTED}#{}#{}#{}",
+                p.seller_id,
+                p.key(),
+                p.version
+            ),
+            delivery: Delivery::Queue(QueueMessage {
+                event: EVENT_RECEIPT_REQUESTED.into(),
+                seller_id: p.seller_id.clone(),
+                invoice_id: invoice_id.into(),
+                payment: Some(p.key()),
+            }),
+            created_at: at,
+        }
+    }
+
+    /// `invoice.paid` / `invoice.partially_paid` / `invoice.payment_refunded` for the seller's systems,
+    /// describing the invoice as the payment left it. `detail.event_id` is stable across redeliveries, so
+    /// consumers can drop duplicates (EventBridge delivers at least once).
+    pub fn payment_event(
+        inv: &InvoiceRecord,
+        payment: &PaymentRecord,
+        net_delta: Decimal,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let detail_type = match inv.status {
+            InvoiceStatus::Paid => "invoice.paid",
+            InvoiceStatus::PartiallyPaid => "invoice.partially_paid",
+            _ => "invoice.payment_refunded",
+        };
+        let id = format!(
+            "{detail_type}#{}#{}#{}",
+            inv.seller_id, inv.invoice_id, inv.version
+        );
+        let money = |d: Decimal| d.normalize().to_string();
+        let detail = serde_json::json!({
+            "event_id": id,
+            "seller_id": inv.seller_id,
+            "invoice_id": inv.invoice_id,
+            "invoice_number": inv.number,
+            "customer_id": inv.customer_id,
+            "status": inv.status.as_str(),
+            "currency": inv.currency,
+            "payable": money(inv.payable),
+            "paid_total": money(inv.paid_total),
+            "open_balance": money(inv.open_balance()),
+            "overpaid": money(inv.overpaid),
+            "payment": {
+                "id": payment.key(),
+                "method": payment.ledger.method,
+                "net_delta": money(net_delta),
             },
+            "at": at,
+        });
+        OutboxEntry {
+            id,
+            delivery: Delivery::Bus(BusEvent {
+                detail_type: detail_type.into(),
+                detail: detail.to_string(),
+            }),
             created_at: at,
         }
     }

@@ -6,15 +6,15 @@
 //! changes nothing). No email or document work happens here, so the answer comes well within the
 //! providers' timeouts.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::api::{HttpResponse, error};
-use crate::app::{App, AppError, PaymentOutcome};
-use crate::ports::{Clock, DocumentArchive, MessageQueue, Store, WebhookSecrets};
+use crate::app::{App, AppError};
+use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, WebhookSecrets};
 use seikyu_payments::{Provider, WebhookError, WebhookRequest, verify_and_parse};
 
-pub async fn handle_webhook<S, A, Q, C, W>(
-    app: &App<S, A, Q, C>,
+pub async fn handle_webhook<S, A, Q, B, C, W>(
+    app: &App<S, A, Q, B, C>,
     secrets: &W,
     provider: &str,
     seller_id: Option<&str>,
@@ -25,6 +25,7 @@ where
     S: Store,
     A: DocumentArchive,
     Q: MessageQueue,
+    B: EventBus,
     C: Clock,
     W: WebhookSecrets,
 {
@@ -79,24 +80,7 @@ where
     match app.apply_payment(&seller, &event).await {
         Ok(outcome) => {
             tracing::info!(seller_id = %seller.seller_id, event_id = %event.event_id, ?outcome, "payment event");
-            let body = match outcome {
-                PaymentOutcome::Duplicate => json!({ "received": true, "duplicate": true }),
-                PaymentOutcome::Applied {
-                    invoice_id,
-                    status,
-                    net_delta,
-                    paid_total,
-                    open_balance,
-                    overpaid,
-                } => json!({
-                    "received": true, "invoice_id": invoice_id, "status": status.as_str(),
-                    "applied": net_delta.to_string(), "paid_total": paid_total.to_string(),
-                    "open_balance": open_balance.to_string(), "credit": overpaid.to_string()
-                }),
-                PaymentOutcome::Unapplied { payment, reason } => {
-                    json!({ "received": true, "unapplied": payment, "reason": reason })
-                }
-            };
+            let body = outcome.to_json();
             HttpResponse {
                 status: 200,
                 content_type: "application/json",
