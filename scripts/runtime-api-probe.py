@@ -49,6 +49,7 @@ def main():
         "AWS_LAMBDA_LOG_STREAM_NAME": "probe", "AWS_LAMBDA_LOG_GROUP_NAME": "probe",
         "AWS_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
         "TABLE_NAME": "probe", "ARCHIVE_BUCKET": "probe", "ISSUED_QUEUE_URL": "http://127.0.0.1:1/queue",
+        "RECEIPT_QUEUE_URL": "http://127.0.0.1:1/receipts", "EVENT_BUS_NAME": "probe",
         "SENDER_EMAIL": "probe@example.com", "RUST_LOG": "warn",
     })
     for kv in a.env:

@@ -168,4 +168,82 @@ async fn main() {
         "invoice-mailer, one invoice.issued message",
         &counter.take(),
     );
+
+    // A Stripe webhook paying that invoice (secrets from memory: in AWS they come from SSM, cached for
+    // 5 minutes, so a warm function makes no SSM call).
+    let invoice = &page.items[0];
+    let secrets = seikyu_service::memory::MemorySecrets::default();
+    secrets.set(&account.seller_id, "stripe", &[b"whsec_calls"]);
+    let now = chrono::Utc::now().timestamp();
+    let body = serde_json::json!({
+        "id": unique("evt"), "object": "event", "type": "payment_intent.succeeded", "created": now,
+        "data": {"object": {"id": unique("pi"), "object": "payment_intent", "amount": invoice.payable.to_string().parse::<i64>().expect("yen"),
+            "amount_received": invoice.payable.to_string().parse::<i64>().expect("yen"), "currency": "jpy",
+            "payment_method_types": ["card"], "status": "succeeded",
+            "metadata": {"invoice_id": invoice.invoice_id, "seller_id": account.seller_id}}}
+    })
+    .to_string();
+    let sig = seikyu_payments::signature::sign(
+        &seikyu_payments::Secret::new(b"whsec_calls".to_vec()),
+        &[now.to_string().as_bytes(), b".", body.as_bytes()],
+    );
+    counter.take();
+    let r = seikyu_service::webhook::handle_webhook(
+        &app,
+        &secrets,
+        "stripe",
+        Some(&account.seller_id),
+        &[("stripe-signature".into(), format!("t={now},v1={sig}"))],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    print(
+        "payment-webhook, one payment_intent.succeeded",
+        &counter.take(),
+    );
+
+    // receipt-issuer for the receipt request it queued.
+    let sqs_plain = aws_sdk_sqs::Client::new(&sdk);
+    let mut request = None;
+    for _ in 0..10 {
+        let out = sqs_plain
+            .receive_message()
+            .queue_url(stack.get("RECEIPT_QUEUE_URL"))
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages.unwrap_or_default() {
+            let _ = sqs_plain
+                .delete_message()
+                .queue_url(stack.get("RECEIPT_QUEUE_URL"))
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await;
+            if let Some(b) = m.body().filter(|b| b.contains(&account.seller_id)) {
+                request = Some(b.to_string());
+            }
+        }
+        if request.is_some() {
+            break;
+        }
+    }
+    let request = request.expect("the webhook queued a receipt request");
+    counter.take();
+    let failed = seikyu_service::receipt::handle_batch(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &SystemClock,
+        stack.get("SENDER_EMAIL"),
+        &[("r".into(), request)],
+    )
+    .await;
+    assert!(failed.is_empty());
+    print(
+        "receipt-issuer, one receipt.requested message",
+        &counter.take(),
+    );
 }

@@ -1640,12 +1640,21 @@ pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
             .status,
         404
     );
-    assert_eq!(
-        call(&app, apply("generic:nope".into(), &inv.invoice_id))
-            .await
-            .status,
-        404
-    );
+    for bad in [
+        "generic:nope",
+        "nope",
+        "paypal:x",
+        "generic:",
+        &format!("generic:{}", "x".repeat(2000)),
+    ] {
+        assert_eq!(
+            call(&app, apply(bad.to_string(), &inv.invoice_id))
+                .await
+                .status,
+            404,
+            "{bad}"
+        );
+    }
     assert_eq!(
         call(
             &app,

@@ -1053,8 +1053,14 @@ where
         payment_key: &str,
         invoice_id: &str,
     ) -> Result<PaymentOutcome, AppError> {
-        let Some((provider, payment_id)) = payment_key.split_once(':') else {
-            return Err(AppError::NotFound(format!("payment {payment_key}")));
+        // A key that cannot be one of ours names nothing (and never reaches the store as an oversized key).
+        let Some((provider, payment_id)) = payment_key.split_once(':').filter(|(p, id)| {
+            seikyu_payments::Provider::parse(p).is_some()
+                && !id.is_empty()
+                && id.len() <= 255
+                && id.bytes().all(|b| b.is_ascii_graphic())
+        }) else {
+            return Err(AppError::NotFound("no such payment".into()));
         };
         if !valid_id(invoice_id) {
             return Err(field(
