@@ -1,0 +1,356 @@
+//! Dunning (督促) policy: which reminder stage is due on which day, and the late fee (延滞金).
+//!
+//! Pure: given an invoice's due date, the seller's policy and the stages already sent, it says what is
+//! due on a (Tokyo) date. The defaults are those of the product: a notice 3 days before the due date, a
+//! gentle reminder the day after, a firm one a week after, a final notice two weeks after, then
+//! escalation to the seller (no more automatic mail).
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::holidays;
+
+/// The steps of the schedule, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the due date: a courteous notice (お支払期日のご案内).
+    PreDue,
+    /// Just after: a gentle reminder (お支払いのお願い).
+    Gentle,
+    /// A firm reminder (お支払いのご確認と再度のお願い).
+    Firm,
+    /// The final notice (最終のご案内).
+    Final,
+    /// Handed to a person at the seller: the invoice is marked escalated and no more mail goes out.
+    Escalated,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::PreDue,
+        Stage::Gentle,
+        Stage::Firm,
+        Stage::Final,
+        Stage::Escalated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::PreDue => "pre_due",
+            Stage::Gentle => "gentle",
+            Stage::Firm => "firm",
+            Stage::Final => "final",
+            Stage::Escalated => "escalated",
+        }
+    }
+}
+
+/// A seller's dunning policy. Offsets are days relative to the due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default = "default_pre_due")]
+    pub pre_due: Option<i64>,
+    #[serde(default = "default_gentle")]
+    pub gentle: Option<i64>,
+    #[serde(default = "default_firm")]
+    pub firm: Option<i64>,
+    #[serde(default = "default_final")]
+    pub final_notice: Option<i64>,
+    /// Days after the due date on which the case goes to a person (after the final notice).
+    #[serde(default = "default_escalate")]
+    pub escalate: Option<i64>,
+    /// Move a reminder that falls on a weekend or a Japanese public holiday to the next business day.
+    #[serde(default = "default_true")]
+    pub business_days_only: bool,
+    /// Yearly late-fee rate in percent (e.g. 14.6), simple interest per day on the open balance from the
+    /// day after the due date; `None`: no late fee.
+    #[serde(default)]
+    pub late_fee_percent: Option<Decimal>,
+}
+
+fn default_pre_due() -> Option<i64> {
+    Some(-3)
+}
+fn default_gentle() -> Option<i64> {
+    Some(1)
+}
+fn default_firm() -> Option<i64> {
+    Some(7)
+}
+fn default_final() -> Option<i64> {
+    Some(14)
+}
+fn default_escalate() -> Option<i64> {
+    Some(21)
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            pre_due: default_pre_due(),
+            gentle: default_gentle(),
+            firm: default_firm(),
+            final_notice: default_final(),
+            escalate: default_escalate(),
+            business_days_only: true,
+            late_fee_percent: None,
+        }
+    }
+}
+
+/// Why a policy is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{0}: stages must come in order (pre_due < gentle < firm < final_notice < escalate)")]
+    OutOfOrder(&'static str),
+    #[error("{0}: at most 365 days from the due date")]
+    TooFar(&'static str),
+    #[error("pre_due: must be before the due date")]
+    PreDueNotBefore,
+    #[error(
+        "late_fee_percent: between 0 and 14.6 (the usual contractual maximum; the cap for consumers, 消費者契約法 第9条)"
+    )]
+    LateFee,
+}
+
+impl Policy {
+    fn offsets(&self) -> [(Stage, Option<i64>, &'static str); 5] {
+        [
+            (Stage::PreDue, self.pre_due, "pre_due"),
+            (Stage::Gentle, self.gentle, "gentle"),
+            (Stage::Firm, self.firm, "firm"),
+            (Stage::Final, self.final_notice, "final_notice"),
+            (Stage::Escalated, self.escalate, "escalate"),
+        ]
+    }
+
+    pub fn check(&self) -> Result<(), PolicyError> {
+        let mut last: Option<i64> = None;
+        for (stage, off, name) in self.offsets() {
+            let Some(o) = off else { continue };
+            if o.abs() > 365 {
+                return Err(PolicyError::TooFar(name));
+            }
+            if stage == Stage::PreDue && o >= 0 {
+                return Err(PolicyError::PreDueNotBefore);
+            }
+            if last.is_some_and(|l| o <= l) {
+                return Err(PolicyError::OutOfOrder(name));
+            }
+            last = Some(o);
+        }
+        if let Some(r) = self.late_fee_percent
+            && (r < Decimal::ZERO || r > Decimal::new(146, 1))
+        {
+            return Err(PolicyError::LateFee);
+        }
+        Ok(())
+    }
+
+    /// The date each enabled stage falls on for an invoice due on `due` (moved to the next business day
+    /// when the policy says so).
+    pub fn schedule(&self, due: NaiveDate) -> Vec<(Stage, NaiveDate)> {
+        self.offsets()
+            .into_iter()
+            .filter_map(|(stage, off, _)| {
+                let day = due.checked_add_signed(Duration::days(off?))?;
+                let day = if self.business_days_only && holidays::covers(day) {
+                    holidays::next_business_day(day)
+                } else {
+                    day
+                };
+                Some((stage, day))
+            })
+            .collect()
+    }
+
+    /// The stage to act on `today`: the latest stage whose day has come and that was not sent yet. Stages
+    /// skipped (e.g. the scheduler did not run) are not sent late one after another: only the most
+    /// advanced one due is.
+    pub fn due_stage(
+        &self,
+        due: NaiveDate,
+        today: NaiveDate,
+        sent: &[Stage],
+    ) -> Option<(Stage, NaiveDate)> {
+        let reached = self
+            .schedule(due)
+            .into_iter()
+            .rev()
+            .find(|(_, day)| *day <= today)?;
+        let highest_sent = sent.iter().max();
+        if highest_sent.is_some_and(|s| *s >= reached.0) {
+            return None;
+        }
+        Some(reached)
+    }
+
+    /// The next day on which something is due after the stages in `sent` (for the scheduler's index).
+    pub fn next_action_day(&self, due: NaiveDate, sent: &[Stage]) -> Option<NaiveDate> {
+        let highest_sent = sent.iter().max().copied();
+        self.schedule(due)
+            .into_iter()
+            .find(|(stage, _)| highest_sent.is_none_or(|h| *stage > h))
+            .map(|(_, day)| day)
+    }
+}
+
+/// Late fee (延滞金) on `balance` from the day after `due` through `today`: simple interest at
+/// `percent` a year on a 365-day year (also in leap years, as Japanese contracts state it), rounded
+/// down to `decimals`. Never compounded: the balance is the principal still open, never fee included.
+pub fn late_fee(
+    balance: Decimal,
+    percent: Decimal,
+    due: NaiveDate,
+    today: NaiveDate,
+    decimals: u32,
+) -> Decimal {
+    let days = (today - due).num_days();
+    if days <= 0 || balance <= Decimal::ZERO || percent <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let fee = balance * percent / Decimal::from(100) * Decimal::from(days) / Decimal::from(365);
+    fee.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::ToZero)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn default_schedule_on_business_days() {
+        // Due Mon 2026-11-30: notice Fri 11-27; gentle Tue 12-01; firm Mon 12-07; final Mon 12-14;
+        // escalation Mon 12-21.
+        let s = Policy::default().schedule(ymd(2026, 11, 30));
+        assert_eq!(
+            s,
+            [
+                (Stage::PreDue, ymd(2026, 11, 27)),
+                (Stage::Gentle, ymd(2026, 12, 1)),
+                (Stage::Firm, ymd(2026, 12, 7)),
+                (Stage::Final, ymd(2026, 12, 14)),
+                (Stage::Escalated, ymd(2026, 12, 21)),
+            ]
+        );
+        // Due Fri 2026-05-01: the gentle reminder (Sat 5-02) moves past Golden Week to Thu 5-07.
+        let s = Policy::default().schedule(ymd(2026, 5, 1));
+        assert_eq!(s[1], (Stage::Gentle, ymd(2026, 5, 7)));
+        // Without business-day adjustment the calendar day stands.
+        let p = Policy {
+            business_days_only: false,
+            ..Policy::default()
+        };
+        assert_eq!(
+            p.schedule(ymd(2026, 5, 1))[1],
+            (Stage::Gentle, ymd(2026, 5, 2))
+        );
+    }
+
+    #[test]
+    fn one_stage_at_a_time_never_twice() {
+        let p = Policy::default();
+        let due = ymd(2026, 11, 30);
+        assert_eq!(p.due_stage(due, ymd(2026, 11, 26), &[]), None);
+        assert_eq!(
+            p.due_stage(due, ymd(2026, 11, 27), &[]).map(|s| s.0),
+            Some(Stage::PreDue)
+        );
+        assert_eq!(p.due_stage(due, ymd(2026, 11, 28), &[Stage::PreDue]), None);
+        // Missed days: only the most advanced due stage goes out.
+        assert_eq!(
+            p.due_stage(due, ymd(2026, 12, 8), &[Stage::PreDue])
+                .map(|s| s.0),
+            Some(Stage::Firm)
+        );
+        assert_eq!(p.due_stage(due, ymd(2026, 12, 8), &[Stage::Firm]), None);
+        assert_eq!(
+            p.next_action_day(due, &[Stage::Firm]),
+            Some(ymd(2026, 12, 14))
+        );
+        assert_eq!(p.next_action_day(due, &[Stage::Escalated]), None);
+    }
+
+    #[test]
+    fn policies_are_checked() {
+        assert_eq!(Policy::default().check(), Ok(()));
+        let bad = Policy {
+            firm: Some(1),
+            ..Policy::default()
+        };
+        assert_eq!(bad.check(), Err(PolicyError::OutOfOrder("firm")));
+        let bad = Policy {
+            pre_due: Some(0),
+            ..Policy::default()
+        };
+        assert_eq!(bad.check(), Err(PolicyError::PreDueNotBefore));
+        let bad = Policy {
+            late_fee_percent: Some(Decimal::from(20)),
+            ..Policy::default()
+        };
+        assert_eq!(bad.check(), Err(PolicyError::LateFee));
+        let off = Policy {
+            pre_due: None,
+            gentle: None,
+            ..Policy::default()
+        };
+        assert_eq!(off.check(), Ok(()));
+        assert_eq!(off.schedule(ymd(2026, 11, 30))[0].0, Stage::Firm);
+    }
+
+    #[test]
+    fn late_fee_is_simple_daily_interest() {
+        // ¥1,000,000 at 14.6 % for 30 days: 1,000,000 x 0.146 x 30 / 365 = 12,000.
+        let due = ymd(2026, 1, 31);
+        assert_eq!(
+            late_fee(
+                Decimal::from(1_000_000),
+                Decimal::new(146, 1),
+                due,
+                ymd(2026, 3, 2),
+                0
+            ),
+            Decimal::from(12_000)
+        );
+        // Rounded down; nothing before or on the due date.
+        assert_eq!(
+            late_fee(
+                Decimal::from(58_136),
+                Decimal::new(146, 1),
+                due,
+                ymd(2026, 2, 1),
+                0
+            ),
+            Decimal::from(23)
+        );
+        assert_eq!(
+            late_fee(Decimal::from(58_136), Decimal::new(146, 1), due, due, 0),
+            Decimal::ZERO
+        );
+        // Twice the days, twice the fee (no compounding).
+        let a = late_fee(
+            Decimal::from(100_000),
+            Decimal::new(146, 1),
+            due,
+            ymd(2026, 3, 2),
+            0,
+        );
+        let b = late_fee(
+            Decimal::from(100_000),
+            Decimal::new(146, 1),
+            due,
+            ymd(2026, 4, 1),
+            0,
+        );
+        assert_eq!(b, a * Decimal::from(2));
+    }
+}
