@@ -93,6 +93,7 @@ async fn main() {
             sqs,
             stack.get("ISSUED_QUEUE_URL"),
             stack.get("RECEIPT_QUEUE_URL"),
+            stack.get("REMINDER_QUEUE_URL"),
         ),
         bus: seikyu_aws::EventBridgeBus::new(
             aws_sdk_eventbridge::Client::from_conf(
@@ -114,6 +115,7 @@ async fn main() {
             fiscal_year_start_month: 4,
             profile: fixture("jp-standard-10-lines").seller,
             default_credit_limit: None,
+            dunning_policy: None,
         })
         .await
         .expect("seller");

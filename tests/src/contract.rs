@@ -67,6 +67,7 @@ pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (Sell
         fiscal_year_start_month: 4,
         profile: fixture("jp-standard-10-lines").seller,
         default_credit_limit: limit,
+        dunning_policy: None,
     };
     app.create_seller(new).await.expect("seller created")
 }
@@ -115,6 +116,7 @@ pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
         fiscal_year_start_month: 4,
         profile: account.profile.clone(),
         default_credit_limit: None,
+        dunning_policy: None,
     };
     assert!(matches!(
         app.create_seller(again).await,
@@ -711,6 +713,7 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         seller_id: account.seller_id.clone(),
         invoice_id: r.invoice_id.clone(),
         payment: None,
+        as_of: None,
     };
     let body = serde_json::to_string(&msg).expect("json");
     let from = "billing@seikyu.test";

@@ -148,6 +148,7 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
     out
 }
 pub mod contract;
+pub mod dunning;
 
 /// The local AWS stack started by `scripts/local-stack.sh up`, if it is running.
 pub struct LocalStack {

@@ -106,17 +106,19 @@ async fn sqs_queue_routes_each_event_to_its_queue() {
     let Some(stack) = local_stack() else { return };
     let sdk = stack.sdk().await;
     let client = aws_sdk_sqs::Client::new(&sdk);
-    let (issued, receipts) = (
+    let (issued, receipts, reminders) = (
         stack.get("ISSUED_QUEUE_URL"),
         stack.get("RECEIPT_QUEUE_URL"),
+        stack.get("REMINDER_QUEUE_URL"),
     );
-    let queue = SqsQueue::new(client.clone(), issued, receipts);
+    let queue = SqsQueue::new(client.clone(), issued, receipts, reminders);
     let id = unique("msg");
     let msg = |event: &str| QueueMessage {
         event: event.into(),
         seller_id: "contract".into(),
         invoice_id: id.clone(),
         payment: (event == "receipt.requested").then(|| format!("stripe:pi_{id}")),
+        as_of: None,
     };
     queue.send(&msg("invoice.issued")).await.expect("send");
     queue.send(&msg("receipt.requested")).await.expect("send");
@@ -132,6 +134,25 @@ async fn sqs_queue_routes_each_event_to_its_queue() {
         serde_json::from_str::<QueueMessage>(&on_receipts).expect("a queue message"),
         msg("receipt.requested")
     );
+
+    // A batch of 23 reminders (three SendMessageBatch calls) lands on the reminder queue, each once.
+    let batch: Vec<QueueMessage> = (0..23)
+        .map(|i| QueueMessage {
+            event: "reminder.due".into(),
+            seller_id: "contract".into(),
+            invoice_id: format!("{id}-{i:02}"),
+            payment: None,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+        })
+        .collect();
+    queue.send_batch(&batch).await.expect("send batch");
+    let mut got = Vec::new();
+    while let Some(body) = take_message(&client, reminders, &id).await {
+        got.push(serde_json::from_str::<QueueMessage>(&body).expect("a queue message"));
+    }
+    got.sort_by(|a, b| a.invoice_id.cmp(&b.invoice_id));
+    assert_eq!(got, batch);
+    assert!(take_message(&client, issued, &id).await.is_none());
 }
 
 /// The EventBridge adapter publishes onto the stack's bus: a rule routes our event to a queue made for

@@ -2,6 +2,7 @@
 
 use seikyu_service::memory::MemoryStore;
 use seikyu_tests::contract::*;
+use seikyu_tests::dunning;
 
 fn mem() -> std::sync::Arc<TestApp<MemoryStore>> {
     app(MemoryStore::default())
@@ -58,4 +59,24 @@ async fn memory_receipts_exactly_once() {
 #[tokio::test]
 async fn memory_manual_apply() {
     manual_apply(mem()).await;
+}
+#[tokio::test]
+async fn memory_dunning_walks_every_stage() {
+    dunning::walks_every_stage(mem()).await;
+}
+#[tokio::test]
+async fn memory_dunning_tokyo_days_and_holidays() {
+    dunning::tokyo_days_and_holidays(mem()).await;
+}
+#[tokio::test]
+async fn memory_dunning_payment_race_and_disputes() {
+    dunning::payment_race_and_disputes(mem()).await;
+}
+#[tokio::test]
+async fn memory_dunning_installments() {
+    dunning::installments(mem()).await;
+}
+#[tokio::test]
+async fn memory_dunning_policy_api() {
+    dunning::policy_api(mem()).await;
 }

@@ -15,7 +15,8 @@
 //!
 //! Indexes (all projecting every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
 //! `ByIssueDate` (GSI2: seller / date#id), `ByAmount` (GSI3: seller / amount#id) and the sparse
-//! `OpenByDueDate` (GSI4: `DUE#{date}` / seller#id, only while the invoice is open).
+//! `ByNextAction` (GSI4: `REMIND#{shard}` / `{next action day}#seller#id`, keys only, present only while
+//! the invoice can be reminded: the dunning scheduler reads exactly the invoices due).
 
 use std::collections::HashMap;
 
@@ -28,9 +29,10 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::DocumentType;
+use seikyu_service::dunning;
 use seikyu_service::ports::{
-    Claim, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore, ReceiptStore,
-    StoreError, TenantStore, Write,
+    Claim, DueReminders, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore,
+    ReceiptStore, StoreError, TenantStore, Write,
 };
 use seikyu_service::record::{
     Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, ReceiptRecord, SearchQuery,
@@ -121,14 +123,74 @@ fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
         "GSI3SK".into(),
         s(search::amount_key(r.payable, &r.invoice_id)),
     );
-    if let (true, Some(due)) = (r.is_open(), r.due_date) {
-        item.insert("GSI4PK".into(), s(format!("DUE#{due}")));
+    if let Some(day) = dunning::next_action(r) {
+        item.insert(
+            "GSI4PK".into(),
+            s(format!("REMIND#{:02}", shard(&r.seller_id, &r.invoice_id))),
+        );
         item.insert(
             "GSI4SK".into(),
-            s(format!("{}#{}", r.seller_id, r.invoice_id)),
+            s(format!("{day}#{}#{}", r.seller_id, r.invoice_id)),
         );
     }
     Ok(item)
+}
+
+async fn query_due_shard(
+    client: &Client,
+    table: &str,
+    shard: u32,
+    as_of: NaiveDate,
+) -> Result<DueReminders, StoreError> {
+    let mut due = DueReminders::default();
+    let mut start = None;
+    loop {
+        let out = client
+            .query()
+            .table_name(table)
+            .index_name("ByNextAction")
+            .key_condition_expression("GSI4PK = :pk AND GSI4SK <= :until")
+            .expression_attribute_values(":pk", s(format!("REMIND#{shard:02}")))
+            .expression_attribute_values(":until", s(format!("{as_of}#~")))
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        due.items_read += usize::try_from(out.count).unwrap_or_default();
+        for i in out.items.unwrap_or_default() {
+            let mut key = get_s(&i, "GSI4SK").unwrap_or_default().splitn(3, '#');
+            match (key.next(), key.next(), key.next()) {
+                (Some(_), Some(seller), Some(invoice)) => {
+                    due.invoices.push((seller.to_string(), invoice.to_string()));
+                }
+                _ => {
+                    tracing::error!(key = ?i.get("GSI4SK"), "unreadable next-action index key skipped")
+                }
+            }
+        }
+        match out.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => return Ok(due),
+        }
+    }
+}
+
+/// Partitions of the next-action index: invoices spread over them by a hash of their key, so the
+/// reminders of a busy day do not all land on one index partition; the scheduler queries them all.
+pub const REMIND_SHARDS: u32 = 16;
+
+/// FNV-1a of `seller#invoice`, modulo [`REMIND_SHARDS`] (stable across releases: it is stored).
+fn shard(seller: &str, invoice: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in seller
+        .bytes()
+        .chain(std::iter::once(b'#'))
+        .chain(invoice.bytes())
+    {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % REMIND_SHARDS
 }
 
 fn receipt_sk(id: &str) -> String {
@@ -206,6 +268,32 @@ impl TenantStore for DynamoStore {
         item.insert("doc".into(), to_doc(account)?);
         self.put_new(item, &format!("seller {}", account.seller_id))
             .await
+    }
+
+    async fn update_seller(&self, account: &SellerAccount) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("SELLER#{}", account.seller_id)))
+            .item("SK", s("PROFILE"))
+            .item("doc", to_doc(account)?)
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict(format!(
+                    "no seller {}",
+                    account.seller_id
+                )))
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn get_seller(&self, seller_id: &str) -> Result<Option<SellerAccount>, StoreError> {
@@ -759,7 +847,7 @@ impl InvoiceStore for DynamoStore {
                 .index_name("ByCustomer")
                 .key_condition_expression("GSI1PK = :pk")
                 .filter_expression(
-                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3, :s4)",
+                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3, :s4, :s5)",
                 )
                 .expression_attribute_names("#st", "status")
                 .expression_attribute_values(":pk", s(format!("{seller_id}#{customer_id}")))
@@ -769,6 +857,7 @@ impl InvoiceStore for DynamoStore {
                 .expression_attribute_values(":s2", s("pending_review"))
                 .expression_attribute_values(":s3", s("disputed"))
                 .expression_attribute_values(":s4", s("partially_paid"))
+                .expression_attribute_values(":s5", s("escalated"))
                 .projection_expression("payable, paid_total, due_date")
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -798,6 +887,24 @@ impl InvoiceStore for DynamoStore {
                 None => return Ok(balance),
             }
         }
+    }
+
+    /// One query per index shard, all at once: `GSI4SK <= "{as_of}#~"` reads exactly the invoices whose
+    /// next action day has come (including days a missed run left behind).
+    async fn reminders_due(&self, as_of: NaiveDate) -> Result<DueReminders, StoreError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for shard in 0..REMIND_SHARDS {
+            let (client, table) = (self.client.clone(), self.table.clone());
+            tasks.spawn(async move { query_due_shard(&client, &table, shard, as_of).await });
+        }
+        let mut due = DueReminders::default();
+        while let Some(done) = tasks.join_next().await {
+            let part = done.map_err(|e| StoreError::Unavailable(e.to_string()))??;
+            due.items_read += part.items_read;
+            due.invoices.extend(part.invoices);
+        }
+        due.invoices.sort();
+        Ok(due)
     }
 }
 

@@ -10,6 +10,8 @@ pub mod ses;
 pub mod sqs;
 pub mod ssm;
 
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use seikyu_service::ports::SystemClock;
 use thiserror::Error;
 
 pub use dynamo::DynamoStore;
@@ -30,6 +32,7 @@ pub struct Config {
     pub archive_bucket: String,
     pub issued_queue_url: String,
     pub receipt_queue_url: String,
+    pub reminder_queue_url: String,
     /// The EventBridge bus for `invoice.paid` and friends.
     pub event_bus_name: String,
     pub sender_email: String,
@@ -53,6 +56,7 @@ impl Config {
             archive_bucket: var("ARCHIVE_BUCKET")?,
             issued_queue_url: var("ISSUED_QUEUE_URL")?,
             receipt_queue_url: var("RECEIPT_QUEUE_URL")?,
+            reminder_queue_url: var("REMINDER_QUEUE_URL")?,
             event_bus_name: var("EVENT_BUS_NAME")?,
             sender_email: var("SENDER_EMAIL")?,
             admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
@@ -94,6 +98,7 @@ impl Adapters {
                 aws_sdk_sqs::Client::new(sdk),
                 &config.issued_queue_url,
                 &config.receipt_queue_url,
+                &config.reminder_queue_url,
             ),
             bus: EventBridgeBus::new(
                 aws_sdk_eventbridge::Client::new(sdk),
@@ -102,6 +107,50 @@ impl Adapters {
             mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk)),
         }
     }
+}
+
+impl Adapters {
+    /// The use cases over these adapters (and the mailer, which only the mail-sending functions use).
+    pub fn into_app(
+        self,
+    ) -> (
+        seikyu_service::App<DynamoStore, S3Archive, SqsQueue, EventBridgeBus, SystemClock>,
+        SesMailer,
+    ) {
+        (
+            seikyu_service::App {
+                store: self.store,
+                archive: self.archive,
+                queue: self.queue,
+                bus: self.bus,
+                clock: SystemClock,
+            },
+            self.mailer,
+        )
+    }
+}
+
+/// The SQS event's messages as `(message id, body)`.
+pub fn sqs_messages(event: SqsEvent) -> Vec<(String, String)> {
+    event
+        .records
+        .into_iter()
+        .map(|r| (r.message_id.unwrap_or_default(), r.body.unwrap_or_default()))
+        .collect()
+}
+
+/// The partial-batch response naming the messages to redeliver (ReportBatchItemFailures).
+pub fn batch_response(failed: Vec<String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    response
 }
 
 /// JSON logs for CloudWatch, one line per event, level from `RUST_LOG` (default info).

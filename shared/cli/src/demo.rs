@@ -88,6 +88,11 @@ async fn onboard(
         fiscal_year_start_month: fy,
         profile: first.seller.clone(),
         default_credit_limit: None,
+        // The documented defaults, with the usual contractual late fee (年14.6%).
+        dunning_policy: Some(seikyu_domain::dunning::Policy {
+            late_fee_percent: Some(rust_decimal::Decimal::new(146, 1)),
+            ..Default::default()
+        }),
     };
     app.create_seller(new)
         .await

@@ -301,6 +301,48 @@ where
                 Err(r) => r,
             }
         }
+        ("POST", ["invoices", id, "dispute", "resolve"]) => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                note: String,
+            }
+            match parse_json::<Body>(&req.body) {
+                Ok(b) => respond(
+                    app.resolve_dispute(&seller, id, &b.note)
+                        .await
+                        .map(|r| (200, invoice_json(&r))),
+                ),
+                Err(r) => r,
+            }
+        }
+        ("POST", ["invoices", id, "installments"]) => {
+            match parse_json::<crate::dunning::InstallmentRequest>(&req.body) {
+                Ok(b) => respond(
+                    app.installments(&seller, id, &b)
+                        .await
+                        .map(|r| (200, invoice_json(&r))),
+                ),
+                Err(r) => r,
+            }
+        }
+        ("GET", ["dunning-policy"]) => HttpResponse::json(
+            200,
+            &json!({
+                "policy": seller.dunning_policy.clone().unwrap_or_default(),
+                "default": seller.dunning_policy.is_none(),
+            }),
+        ),
+        ("PUT", ["dunning-policy"]) => {
+            match parse_json::<seikyu_domain::dunning::Policy>(&req.body) {
+                Ok(p) => respond(
+                    app.set_dunning_policy(&seller, p)
+                        .await
+                        .map(|a| (200, json!({ "policy": a.dunning_policy, "default": false }))),
+                ),
+                Err(r) => r,
+            }
+        }
         ("GET", ["payments", "unapplied"]) => respond(
             app.unapplied_payments(&seller)
                 .await

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use seikyu_domain::dunning::{Policy, PolicyError};
 use seikyu_domain::screening::{self, Decision, Exposure, Screening};
 use seikyu_domain::{
     CalcError, DocumentType, FieldError, InvoiceInput, InvoiceReference, Seller, Totals, compute,
@@ -117,6 +118,9 @@ pub struct NewSeller {
     pub profile: Seller,
     #[serde(default)]
     pub default_credit_limit: Option<Decimal>,
+    /// Reminder schedule and late fee (`None`: the defaults of [`Policy::default`]).
+    #[serde(default)]
+    pub dunning_policy: Option<Policy>,
 }
 
 fn default_fy_start() -> u32 {
@@ -166,7 +170,7 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
-fn field(path: &str, code: seikyu_domain::Code, message: impl Into<String>) -> AppError {
+pub(crate) fn field(path: &str, code: seikyu_domain::Code, message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldError {
         path: path.into(),
         code,
@@ -229,12 +233,16 @@ where
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        if let Some(p) = &new.dunning_policy {
+            check_policy(p, "dunning_policy.")?;
+        }
         let account = SellerAccount {
             seller_id: new.seller_id,
             number_prefix: new.number_prefix,
             fiscal_year_start_month: new.fiscal_year_start_month,
             profile: new.profile,
             default_credit_limit: new.default_credit_limit,
+            dunning_policy: new.dunning_policy,
             created_at: self.clock.now(),
         };
         self.store
@@ -447,6 +455,7 @@ where
             DocumentType::CreditNote => ("CN", format!("{}-CN", seller.number_prefix)),
         };
         let sequence = format!("{}#{kind}#{fy}", seller.seller_id);
+        let seller_policy = seller.dunning_policy.clone().unwrap_or_default();
         for attempt in 0..NUMBER_ATTEMPTS {
             let current = self.store.sequence_value(&sequence).await?;
             let number = format!("{prefix}-{fy}-{:06}", current + 1);
@@ -492,6 +501,11 @@ where
                 email_sending_until: None,
                 dispute: None,
                 voided: None,
+                dunning: crate::record::Dunning {
+                    policy: seller_policy.clone(),
+                    ..Default::default()
+                },
+                installments: None,
                 credits: voids.map(|v| v.invoice_id.clone()),
                 created_at: now,
                 updated_at: now,
@@ -558,7 +572,7 @@ where
 
     /// Send an outbox entry (queue message or bus event) and remove the entry. A failure leaves the entry
     /// for the sweeper.
-    async fn deliver(&self, entry: &OutboxEntry) -> bool {
+    pub(crate) async fn deliver(&self, entry: &OutboxEntry) -> bool {
         let sent = match &entry.delivery {
             Delivery::Queue(m) => self.queue.send(m).await.map_err(|e| e.to_string()),
             Delivery::Bus(e) => self.bus.publish(e).await.map_err(|e| e.to_string()),
@@ -618,7 +632,7 @@ where
     }
 
     /// Apply `change` to the current record and store it, retrying when it changed underneath.
-    async fn update_with<F>(
+    pub(crate) async fn update_with<F>(
         &self,
         seller: &SellerAccount,
         id: &str,
@@ -704,20 +718,92 @@ where
                     return Err(invalid_state(r, r.status, "dispute", "an invoice"));
                 }
                 match r.status {
-                    InvoiceStatus::Issued | InvoiceStatus::PendingReview => {
-                        r.status = InvoiceStatus::Disputed;
+                    InvoiceStatus::Issued
+                    | InvoiceStatus::PendingReview
+                    | InvoiceStatus::PartiallyPaid
+                    | InvoiceStatus::Escalated => {
                         r.dispute = Some(DisputeRecord {
                             reason: reason.to_string(),
                             at,
+                            from: r.status,
+                            resolved: None,
                         });
+                        r.status = InvoiceStatus::Disputed;
                         Ok(())
                     }
-                    s => Err(invalid_state(r, s, "dispute", "issued or pending_review")),
+                    s => Err(invalid_state(
+                        r,
+                        s,
+                        "dispute",
+                        "issued, pending_review, partially_paid or escalated",
+                    )),
                 }
             },
             false,
         )
         .await
+    }
+
+    /// A person resolved the buyer's objection: the invoice returns to the status the dispute
+    /// interrupted (settled by any payment since) and its reminder schedule resumes where it was.
+    pub async fn resolve_dispute(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+        note: &str,
+    ) -> Result<InvoiceRecord, AppError> {
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > 2000 {
+            return Err(field(
+                "note",
+                seikyu_domain::Code::Required,
+                "say how it was resolved (1-2000 characters)",
+            ));
+        }
+        let at = self.clock.now();
+        self.update_with(
+            seller,
+            id,
+            |r| {
+                let (InvoiceStatus::Disputed, Some(d)) = (r.status, r.dispute.as_mut()) else {
+                    return Err(invalid_state(
+                        r,
+                        r.status,
+                        "resolve a dispute on",
+                        "disputed",
+                    ));
+                };
+                d.resolved = Some(crate::record::DisputeResolution {
+                    note: note.to_string(),
+                    at,
+                });
+                r.status = match d.from {
+                    InvoiceStatus::PendingReview => InvoiceStatus::PendingReview,
+                    InvoiceStatus::Escalated => InvoiceStatus::Escalated,
+                    _ => InvoiceStatus::Issued,
+                };
+                if r.paid_total > Decimal::ZERO && r.status == InvoiceStatus::Issued {
+                    r.status = InvoiceStatus::PartiallyPaid;
+                }
+                Ok(())
+            },
+            false,
+        )
+        .await
+    }
+
+    /// Replace the seller's dunning policy (it applies to invoices issued from now on; each invoice keeps
+    /// the policy it was issued under).
+    pub async fn set_dunning_policy(
+        &self,
+        seller: &SellerAccount,
+        policy: Policy,
+    ) -> Result<SellerAccount, AppError> {
+        check_policy(&policy, "")?;
+        let mut account = seller.clone();
+        account.dunning_policy = Some(policy);
+        self.store.update_seller(&account).await?;
+        Ok(account)
     }
 
     /// Cancel an unpaid invoice: issue a credit note for its full amount and mark the invoice void, in one
@@ -1173,11 +1259,17 @@ fn apply_settlement(inv: &mut InvoiceRecord) {
             inv.overpaid = credit;
         }
         Settlement::PartiallyPaid { .. } => {
-            inv.status = InvoiceStatus::PartiallyPaid;
+            // A part payment does not end a dispute, an escalation or a review: a person does.
+            if matches!(
+                inv.status,
+                InvoiceStatus::Issued | InvoiceStatus::Paid | InvoiceStatus::PartiallyPaid
+            ) {
+                inv.status = InvoiceStatus::PartiallyPaid;
+            }
             inv.overpaid = Decimal::ZERO;
         }
         Settlement::Unpaid => {
-            // Refunded back to nothing: unpaid again (a dispute or review state is kept).
+            // Refunded back to nothing: unpaid again (a dispute, escalation or review state is kept).
             if matches!(
                 inv.status,
                 InvoiceStatus::Paid | InvoiceStatus::PartiallyPaid
@@ -1189,7 +1281,12 @@ fn apply_settlement(inv: &mut InvoiceRecord) {
     }
 }
 
-fn invalid_state(r: &InvoiceRecord, s: InvoiceStatus, action: &str, wanted: &str) -> AppError {
+pub(crate) fn invalid_state(
+    r: &InvoiceRecord,
+    s: InvoiceStatus,
+    action: &str,
+    wanted: &str,
+) -> AppError {
     AppError::Conflict {
         code: "invalid_state",
         message: format!(
@@ -1206,6 +1303,22 @@ fn invalid_state(r: &InvoiceRecord, s: InvoiceStatus, action: &str, wanted: &str
 }
 
 /// The seller profile as every invoice will carry it: checked with a minimal invoice around it.
+/// A policy's errors as field errors under `dunning_policy`.
+pub(crate) fn check_policy(p: &Policy, prefix: &str) -> Result<(), AppError> {
+    p.check().map_err(|e| {
+        let name = match &e {
+            PolicyError::OutOfOrder(n) | PolicyError::TooFar(n) => *n,
+            PolicyError::PreDueNotBefore => "pre_due",
+            PolicyError::LateFee => "late_fee_percent",
+        };
+        field(
+            &format!("{prefix}{name}"),
+            seikyu_domain::Code::OutOfRange,
+            e.to_string(),
+        )
+    })
+}
+
 fn validate_profile(profile: &Seller) -> Vec<FieldError> {
     let probe = InvoiceInput {
         document_type: DocumentType::Invoice,

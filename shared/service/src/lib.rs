@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod dunning;
 pub mod mail;
 pub mod memory;
 pub mod ports;

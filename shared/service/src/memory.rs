@@ -9,9 +9,9 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::{
-    ArchiveError, BusError, Claim, Clock, DocumentArchive, EventBus, IdempotencyStore,
-    InvoiceStore, MailError, Mailer, MessageQueue, OpenBalance, OutboxStore, PaymentStore,
-    QueueError, ReceiptStore, StoreError, TenantStore, Write,
+    ArchiveError, BusError, Claim, Clock, DocumentArchive, DueReminders, EventBus,
+    IdempotencyStore, InvoiceStore, MailError, Mailer, MessageQueue, OpenBalance, OutboxStore,
+    PaymentStore, QueueError, ReceiptStore, StoreError, TenantStore, Write,
 };
 use crate::record::{
     BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, QueueName,
@@ -75,6 +75,18 @@ impl TenantStore for MemoryStore {
     }
     async fn get_seller(&self, seller_id: &str) -> Result<Option<SellerAccount>, StoreError> {
         self.with(|s| Ok(s.sellers.get(seller_id).cloned()))
+    }
+    async fn update_seller(&self, account: &SellerAccount) -> Result<(), StoreError> {
+        self.with(|s| match s.sellers.get_mut(&account.seller_id) {
+            Some(a) => {
+                *a = account.clone();
+                Ok(())
+            }
+            None => Err(StoreError::Conflict(format!(
+                "no seller {}",
+                account.seller_id
+            ))),
+        })
     }
     async fn add_api_key(&self, key_sha256: &str, seller_id: &str) -> Result<(), StoreError> {
         self.with(|s| {
@@ -435,6 +447,25 @@ impl InvoiceStore for MemoryStore {
                 }
             }
             Ok(b)
+        })
+    }
+
+    /// The in-memory store filters its invoices (the DynamoDB store queries its next-action index).
+    async fn reminders_due(&self, as_of: NaiveDate) -> Result<DueReminders, StoreError> {
+        self.with(|s| {
+            let mut due: Vec<(NaiveDate, String, String)> = s
+                .invoices
+                .values()
+                .filter_map(|r| {
+                    let day = crate::dunning::next_action(r)?;
+                    (day <= as_of).then(|| (day, r.seller_id.clone(), r.invoice_id.clone()))
+                })
+                .collect();
+            due.sort();
+            Ok(DueReminders {
+                items_read: due.len(),
+                invoices: due.into_iter().map(|(_, s, i)| (s, i)).collect(),
+            })
         })
     }
 }

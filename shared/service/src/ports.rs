@@ -80,6 +80,11 @@ pub trait TenantStore: Send + Sync {
         &self,
         seller_id: &str,
     ) -> impl Future<Output = Result<Option<SellerAccount>, StoreError>> + Send;
+    /// Replace an existing seller's settings (`Conflict` if there is no such seller).
+    fn update_seller(
+        &self,
+        account: &SellerAccount,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Store the SHA-256 of an API key for a seller (the key itself is never stored).
     fn add_api_key(
         &self,
@@ -148,6 +153,15 @@ pub struct OpenBalance {
     pub overdue_invoices: u32,
 }
 
+/// Invoices whose next reminder day has come, from the store's next-action index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueReminders {
+    /// (seller id, invoice id).
+    pub invoices: Vec<(String, String)>,
+    /// Index items read to find them (never a scan: this grows with the invoices due, not with all).
+    pub items_read: usize,
+}
+
 pub trait InvoiceStore: Send + Sync {
     /// The last number taken from `sequence` (0 if none).
     fn sequence_value(
@@ -175,6 +189,12 @@ pub trait InvoiceStore: Send + Sync {
         currency: &str,
         today: NaiveDate,
     ) -> impl Future<Output = Result<OpenBalance, StoreError>> + Send;
+    /// Invoices of every seller whose next reminder day ([`crate::dunning::next_action`]) is on or
+    /// before `as_of`.
+    fn reminders_due(
+        &self,
+        as_of: NaiveDate,
+    ) -> impl Future<Output = Result<DueReminders, StoreError>> + Send;
 }
 
 /// Payments received through webhooks (written through [`InvoiceStore::commit`]).
@@ -257,6 +277,19 @@ pub struct QueueError(pub String);
 /// The message queues between functions (SQS); a message goes to the queue [`QueueMessage::queue`] names.
 pub trait MessageQueue: Send + Sync {
     fn send(&self, message: &QueueMessage) -> impl Future<Output = Result<(), QueueError>> + Send;
+    /// Send many messages (SQS: batches of ten). An error means some may not have been sent; sending
+    /// them again is safe (every consumer is idempotent).
+    fn send_batch(
+        &self,
+        messages: &[QueueMessage],
+    ) -> impl Future<Output = Result<(), QueueError>> + Send {
+        async move {
+            for m in messages {
+                self.send(m).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use seikyu_domain::dunning::{Policy, Stage};
 use seikyu_domain::screening::Screening;
 use seikyu_domain::{DocumentType, Format, InvoiceInput, Seller};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,10 @@ pub struct SellerAccount {
     pub profile: Seller,
     /// Credit limit per buyer when the customer has none of its own; `None`: amounts are not screened.
     pub default_credit_limit: Option<Decimal>,
+    /// Reminder schedule and late fee for the seller's invoices (each invoice keeps the policy it was
+    /// issued under); `None`: the documented defaults ([`Policy::default`]).
+    #[serde(default)]
+    pub dunning_policy: Option<Policy>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,6 +50,9 @@ pub enum InvoiceStatus {
     PartiallyPaid,
     /// Paid in full (any excess is the buyer's credit, `overpaid`).
     Paid,
+    /// The final notice went unanswered: handed to a person at the seller, no more automatic reminders
+    /// (a payment still settles it; an installment plan puts it back on a schedule).
+    Escalated,
 }
 
 impl InvoiceStatus {
@@ -56,6 +64,7 @@ impl InvoiceStatus {
             InvoiceStatus::Void => "void",
             InvoiceStatus::PartiallyPaid => "partially_paid",
             InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Escalated => "escalated",
         }
     }
 
@@ -67,6 +76,7 @@ impl InvoiceStatus {
             "void" => InvoiceStatus::Void,
             "partially_paid" => InvoiceStatus::PartiallyPaid,
             "paid" => InvoiceStatus::Paid,
+            "escalated" => InvoiceStatus::Escalated,
             _ => return None,
         })
     }
@@ -83,6 +93,80 @@ pub struct EmailRecord {
 pub struct DisputeRecord {
     pub reason: String,
     pub at: DateTime<Utc>,
+    /// The status the dispute interrupted (restored, or settled by payments, when it is resolved).
+    #[serde(default = "issued")]
+    pub from: InvoiceStatus,
+    /// Set when a person resolved it; the invoice is then back on its reminder schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<DisputeResolution>,
+}
+
+fn issued() -> InvoiceStatus {
+    InvoiceStatus::Issued
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeResolution {
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One step of the reminder schedule as it was carried out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderRecord {
+    /// 0: the invoice's own due date; 1..: the installment part.
+    pub part: u32,
+    pub stage: Stage,
+    /// The due date the reminder was about (the invoice's or the part's).
+    pub due_date: NaiveDate,
+    /// The (Tokyo) day the schedule ran for.
+    pub as_of: NaiveDate,
+    /// Outstanding amount and late fee accrued, as stated in the reminder.
+    pub amount: Decimal,
+    pub late_fee: Decimal,
+    pub at: DateTime<Utc>,
+    /// The provider's message id (`None`: nothing was mailed, see `note`).
+    pub message_id: Option<String>,
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A reminder-sender holds the send of (part, stage) until `until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderClaim {
+    pub part: u32,
+    pub stage: Stage,
+    pub until: DateTime<Utc>,
+}
+
+/// An invoice's dunning (督促) state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dunning {
+    /// The seller's policy when the invoice was issued (its reminder terms).
+    #[serde(default)]
+    pub policy: Policy,
+    /// Every reminder sent (and the escalation), oldest first.
+    #[serde(default)]
+    pub reminders: Vec<ReminderRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sending: Option<ReminderClaim>,
+}
+
+/// One part of an installment plan (分割払い).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installment {
+    pub due_date: NaiveDate,
+    pub amount: Decimal,
+}
+
+/// An installment plan over the balance that was open when it was agreed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallmentPlan {
+    pub created_at: DateTime<Utc>,
+    /// `paid_total` when the plan was made: money beyond it pays the parts, in order.
+    pub paid_before: Decimal,
+    pub parts: Vec<Installment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +212,10 @@ pub struct InvoiceRecord {
     pub email_sending_until: Option<DateTime<Utc>>,
     pub dispute: Option<DisputeRecord>,
     pub voided: Option<VoidRecord>,
+    #[serde(default)]
+    pub dunning: Dunning,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installments: Option<InstallmentPlan>,
     /// For a credit note: the invoice it credits.
     pub credits: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -170,6 +258,8 @@ impl InvoiceRecord {
             "paid_total": money(self.paid_total),
             "open_balance": money(self.open_balance()),
             "overpaid": money(self.overpaid),
+            "installments": crate::dunning::installments_json(self),
+            "reminders": crate::dunning::history_json(self),
         })
     }
 
@@ -182,6 +272,7 @@ impl InvoiceRecord {
                     | InvoiceStatus::PendingReview
                     | InvoiceStatus::Disputed
                     | InvoiceStatus::PartiallyPaid
+                    | InvoiceStatus::Escalated
             )
     }
 
@@ -352,6 +443,8 @@ pub enum QueueName {
     Issued,
     /// `receipt.requested`, read by receipt-issuer.
     Receipts,
+    /// `reminder.due`, put by dunning-scheduler, read by reminder-sender.
+    Reminders,
 }
 
 /// The body of a queue message.
@@ -366,17 +459,21 @@ pub struct QueueMessage {
     /// For `receipt.requested`: the payment (`{provider}:{payment id}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<String>,
+    /// For `reminder.due`: the (Tokyo) day the schedule ran for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
 }
 
 pub const EVENT_INVOICE_ISSUED: &str = "invoice.issued";
 pub const EVENT_RECEIPT_REQUESTED: &str = "receipt.requested";
+pub const EVENT_REMINDER_DUE: &str = "reminder.due";
 
 impl QueueMessage {
     pub fn queue(&self) -> QueueName {
-        if self.event == EVENT_RECEIPT_REQUESTED {
-            QueueName::Receipts
-        } else {
-            QueueName::Issued
+        match self.event.as_str() {
+            EVENT_RECEIPT_REQUESTED => QueueName::Receipts,
+            EVENT_REMINDER_DUE => QueueName::Reminders,
+            _ => QueueName::Issued,
         }
     }
 }
@@ -400,6 +497,7 @@ impl OutboxEntry {
                 seller_id: seller_id.into(),
                 invoice_id: invoice_id.into(),
                 payment: None,
+                as_of: None,
             }),
             created_at: at,
         }
@@ -420,6 +518,7 @@ impl OutboxEntry {
                 seller_id: p.seller_id.clone(),
                 invoice_id: invoice_id.into(),
                 payment: Some(p.key()),
+                as_of: None,
             }),
             created_at: at,
         }
@@ -434,9 +533,12 @@ impl OutboxEntry {
         net_delta: Decimal,
         at: DateTime<Utc>,
     ) -> Self {
+        // A part payment of a disputed or escalated invoice keeps its status: the sign says what happened.
         let detail_type = match inv.status {
             InvoiceStatus::Paid => "invoice.paid",
             InvoiceStatus::PartiallyPaid => "invoice.partially_paid",
+            InvoiceStatus::Issued => "invoice.payment_refunded",
+            _ if net_delta > Decimal::ZERO => "invoice.partially_paid",
             _ => "invoice.payment_refunded",
         };
         let id = format!(
@@ -467,6 +569,40 @@ impl OutboxEntry {
             id,
             delivery: Delivery::Bus(BusEvent {
                 detail_type: detail_type.into(),
+                detail: detail.to_string(),
+            }),
+            created_at: at,
+        }
+    }
+}
+
+impl OutboxEntry {
+    /// `invoice.escalated` for the seller's systems: the final notice went unanswered and a person
+    /// should take the case over.
+    pub fn escalated(inv: &InvoiceRecord, at: DateTime<Utc>) -> Self {
+        let id = format!(
+            "invoice.escalated#{}#{}#{}",
+            inv.seller_id, inv.invoice_id, inv.version
+        );
+        let money = |d: Decimal| d.normalize().to_string();
+        let detail = serde_json::json!({
+            "event_id": id,
+            "seller_id": inv.seller_id,
+            "invoice_id": inv.invoice_id,
+            "invoice_number": inv.number,
+            "customer_id": inv.customer_id,
+            "buyer_name": inv.buyer_name,
+            "status": inv.status.as_str(),
+            "currency": inv.currency,
+            "due_date": inv.due_date,
+            "open_balance": money(inv.open_balance()),
+            "reminders_sent": inv.dunning.reminders.iter().filter(|r| r.message_id.is_some()).count(),
+            "at": at,
+        });
+        OutboxEntry {
+            id,
+            delivery: Delivery::Bus(BusEvent {
+                detail_type: "invoice.escalated".into(),
                 detail: detail.to_string(),
             }),
             created_at: at,
