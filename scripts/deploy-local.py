@@ -55,6 +55,7 @@ REQUIRED_OUTPUTS = [
     "InvoiceIssuedQueueUrl",
     "InvoiceIssuedDLQUrl",
     "ReceiptQueueUrl",
+    "ReminderQueueUrl",
     "EventBusName",
 ]
 
@@ -305,6 +306,7 @@ def main() -> int:
         "ISSUED_QUEUE_URL": outputs["InvoiceIssuedQueueUrl"],
         "ISSUED_DLQ_URL": outputs["InvoiceIssuedDLQUrl"],
         "RECEIPT_QUEUE_URL": outputs["ReceiptQueueUrl"],
+        "REMINDER_QUEUE_URL": outputs["ReminderQueueUrl"],
         "EVENT_BUS_NAME": outputs["EventBusName"],
         "SENDER_EMAIL": SENDER_EMAIL,
         # SSM parameters {prefix}/{seller}/{provider} hold each seller's webhook signing secrets.
@@ -324,6 +326,7 @@ def main() -> int:
         "ARCHIVE_BUCKET",
         "ISSUED_QUEUE_URL",
         "RECEIPT_QUEUE_URL",
+        "REMINDER_QUEUE_URL",
         "EVENT_BUS_NAME",
         "SENDER_EMAIL",
     ):

@@ -60,6 +60,9 @@ if [ "${SEIKYU_NO_STACK:-}" != 1 ]; then
   curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/outbox-sweeper/invocations" -d '{}' || true
   curl -s -o /dev/null --max-time 900 "$lambda/lambda-url/payment-webhook/" || true
   curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/receipt-issuer/invocations" -d '{"Records":[]}' || true
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/reminder-sender/invocations" -d '{"Records":[]}' || true
+  # An event the scheduler refuses (its time is not a timestamp): built and started, nothing scheduled.
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/dunning-scheduler/invocations" -d '{"time":"warm-up"}' || true
 fi
 
 step "cargo test (unit, property, contract on memory and DynamoDB, end to end, fixtures through the validator)"

@@ -43,6 +43,11 @@ contract! {
     dynamo_webhook_endpoint => webhook_endpoint,
     dynamo_receipts_exactly_once => receipts_exactly_once,
     dynamo_manual_apply => manual_apply,
+    dynamo_dunning_walks_every_stage => seikyu_tests::dunning::walks_every_stage,
+    dynamo_dunning_tokyo_days_and_holidays => seikyu_tests::dunning::tokyo_days_and_holidays,
+    dynamo_dunning_payment_race_and_disputes => seikyu_tests::dunning::payment_race_and_disputes,
+    dynamo_dunning_installments => seikyu_tests::dunning::installments,
+    dynamo_dunning_policy_api => seikyu_tests::dunning::policy_api,
 }
 
 #[tokio::test]
@@ -147,8 +152,32 @@ async fn sqs_queue_routes_each_event_to_its_queue() {
         .collect();
     queue.send_batch(&batch).await.expect("send batch");
     let mut got = Vec::new();
-    while let Some(body) = take_message(&client, reminders, &id).await {
-        got.push(serde_json::from_str::<QueueMessage>(&body).expect("a queue message"));
+    for _ in 0..30 {
+        if got.len() == batch.len() {
+            break;
+        }
+        let out = client
+            .receive_message()
+            .queue_url(reminders)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .visibility_timeout(30)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages.unwrap_or_default() {
+            let Some(body) = m.body().filter(|b| b.contains(&id)) else {
+                continue;
+            };
+            got.push(serde_json::from_str::<QueueMessage>(body).expect("a queue message"));
+            client
+                .delete_message()
+                .queue_url(reminders)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
     }
     got.sort_by(|a, b| a.invoice_id.cmp(&b.invoice_id));
     assert_eq!(got, batch);

@@ -163,18 +163,7 @@ async fn pump(
             }
             continue;
         }
-        let records: Vec<Value> = mine
-            .iter()
-            .map(|m| {
-                json!({
-                    "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                    "attributes": {}, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-northeast-1:000000000000:invoice-issued",
-                    "awsRegion": "ap-northeast-1"
-                })
-            })
-            .collect();
-        let result = c.invoke(function, &json!({ "Records": records }));
+        let result = c.invoke(function, &sqs_event(&mine));
         let failed: Vec<String> = result["batchItemFailures"]
             .as_array()
             .map(|a| {
@@ -195,6 +184,22 @@ async fn pump(
         handled += mine.len();
     }
     handled
+}
+
+/// The event SQS's event source mapping hands a consumer for `messages`.
+fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-northeast-1:000000000000:seikyu",
+                "awsRegion": "ap-northeast-1"
+            })
+        })
+        .collect();
+    json!({ "Records": records })
 }
 
 /// The mails LocalStack recorded whose content mentions `needle`.
@@ -737,4 +742,201 @@ async fn subscribe(stack: &LocalStack, seller: &str) -> String {
         .await
         .expect("target");
     url
+}
+
+/// `cargo lambda invoke FUNCTION --data-ascii EVENT` against the functions under `cargo lambda watch`:
+/// the function's JSON answer.
+fn cargo_lambda_invoke(function: &str, event: &Value) -> Value {
+    let port = std::env::var("SEIKYU_LAMBDA_PORT").unwrap_or_else(|_| "9001".into());
+    let local = seikyu_tests::repo_root().join(".local/tools-venv/bin/cargo-lambda");
+    let bin = if local.exists() {
+        local
+    } else {
+        PathBuf::from("cargo-lambda")
+    };
+    let out = std::process::Command::new(&bin)
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+        ])
+        .args([
+            "--invoke-port",
+            &port,
+            "--output-format",
+            "json",
+            "--data-ascii",
+        ])
+        .arg(event.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "cargo lambda invoke {function}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "cargo lambda invoke {function}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The event an EventBridge schedule sends when it fires at `time`.
+fn scheduled_event(time: &str) -> Value {
+    json!({
+        "version": "0", "id": unique("sched"), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "000000000000", "time": time, "region": "ap-northeast-1",
+        "resources": ["arn:aws:events:ap-northeast-1:000000000000:rule/seikyu-local-DunningDaily"],
+        "detail": {}
+    })
+}
+
+/// Empty the reminder queue, returning `seller`'s messages (the others are leftovers of other tests:
+/// their invoices are due on the simulated days too).
+async fn drain_reminders(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    seller: &str,
+) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut mine = Vec::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .visibility_timeout(120)
+            .send()
+            .await
+            .expect("receive");
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            empty += 1;
+            continue;
+        }
+        for m in messages {
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+            if m.body()
+                .is_some_and(|b| b.contains(&format!("\"seller_id\":\"{seller}\"")))
+            {
+                mine.push(m);
+            }
+        }
+    }
+    mine
+}
+
+/// A due invoice walks through every stage: dunning-scheduler is invoked with EventBridge's
+/// scheduled-event JSON through `cargo lambda invoke` for each day (09:00 JST), its messages go to
+/// reminder-sender as SQS would hand them, and LocalStack records exactly one email per stage: four to
+/// the buyer, then the escalation to the seller. Days with nothing due, and a schedule firing twice,
+/// send nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_invoice_walks_every_dunning_stage() {
+    let Some(stack) = local_stack() else { return };
+    let c = Client::new();
+    let (seller, key) = new_seller(&c, &stack);
+    let (status, created, _) = c.call(
+        "POST",
+        "/invoices",
+        Some(&key),
+        &[("idempotency-key", "dunning-1")],
+        Some(&fixture_json("jp-standard-10-lines")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(created["due_date"], "2026-11-30");
+    assert_eq!(created["reminders"]["next_action"], "2026-11-27");
+    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
+    let url = stack.get("REMINDER_QUEUE_URL");
+    drain_reminders(&sqs, url, &seller).await;
+
+    let days = [
+        ("2026-11-26T00:00:00Z", "2026-11-26", None),
+        ("2026-11-27T00:00:00Z", "2026-11-27", Some("pre_due")),
+        ("2026-11-28T00:00:00Z", "2026-11-28", None),
+        ("2026-12-01T00:00:00Z", "2026-12-01", Some("gentle")),
+        ("2026-12-07T00:00:00Z", "2026-12-07", Some("firm")),
+        ("2026-12-14T00:00:00Z", "2026-12-14", Some("final")),
+        ("2026-12-21T00:00:00Z", "2026-12-21", Some("escalated")),
+        ("2026-12-28T00:00:00Z", "2026-12-28", None),
+    ];
+    for (time, day, stage) in days {
+        let run = cargo_lambda_invoke("dunning-scheduler", &scheduled_event(time));
+        assert_eq!(run["as_of"], day, "{run}");
+        let twice = day == "2026-12-01";
+        if twice {
+            // The schedule fires a second time (EventBridge delivers at least once).
+            cargo_lambda_invoke("dunning-scheduler", &scheduled_event(time));
+        }
+        let items_read = run["items_read"].as_u64().expect("items_read");
+        assert!(items_read >= run["queued"].as_u64().unwrap_or(0), "{run}");
+        let mine = drain_reminders(&sqs, url, &seller).await;
+        let expected = match (stage, twice) {
+            (None, _) => 0,
+            (Some(_), false) => 1,
+            (Some(_), true) => 2,
+        };
+        assert_eq!(mine.len(), expected, "{day}: {run}");
+        if !mine.is_empty() {
+            let result = c.invoke("reminder-sender", &sqs_event(&mine));
+            assert_eq!(
+                result["batchItemFailures"].as_array().map_or(0, Vec::len),
+                0,
+                "{result}"
+            );
+        }
+        if let Some(stage) = stage {
+            let needle = format!("reminder.{id}.0.{stage}.{seller}@");
+            let mails = recorded_mails(&c, &stack, &needle);
+            assert_eq!(mails.len(), 1, "one {stage} mail: {mails:?}");
+        }
+    }
+    let all = recorded_mails(&c, &stack, &format!(".{seller}@seikyu.invalid"));
+    let reminders: Vec<&Value> = all
+        .iter()
+        .filter(|m| m.to_string().contains(&format!("reminder.{id}.")))
+        .collect();
+    assert_eq!(reminders.len(), 5, "one email per stage");
+    let escalation = reminders
+        .iter()
+        .find(|m| m.to_string().contains(".escalated."))
+        .expect("escalation mail");
+    assert!(
+        escalation.to_string().contains("billing@aozora.example.jp"),
+        "the seller is told: {escalation}"
+    );
+
+    let (status, inv, _) = c.call("GET", &format!("/invoices/{id}"), Some(&key), &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(inv["status"], "escalated", "{inv}");
+    let history = inv["reminders"]["sent"].as_array().expect("history");
+    let stages: Vec<&str> = history
+        .iter()
+        .map(|h| h["stage"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(stages, ["pre_due", "gentle", "firm", "final", "escalated"]);
+    let recorded_ids: Vec<String> = reminders
+        .iter()
+        .filter_map(|m| m["Id"].as_str().map(str::to_string))
+        .collect();
+    for h in history {
+        let mid = h["message_id"].as_str().expect("message id");
+        assert!(
+            recorded_ids.iter().any(|r| r == mid),
+            "{mid} is one of LocalStack's recorded messages {recorded_ids:?}"
+        );
+    }
+    assert_eq!(inv["reminders"]["next_action"], Value::Null);
 }

@@ -42,7 +42,7 @@ use seikyu_service::search::{self, Index};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-type Item = HashMap<String, AttributeValue>;
+pub type Item = HashMap<String, AttributeValue>;
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -89,8 +89,9 @@ fn invoice_sk(id: &str) -> String {
     format!("INV#{id}")
 }
 
-/// Every attribute of an invoice item: keys, index keys (sparse where they do not apply), filters.
-fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
+/// Every attribute of an invoice item: keys, index keys (sparse where they do not apply), filters. Public
+/// for bulk loads (the dunning scale benchmark writes its invoices with BatchWriteItem).
+pub fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
     let mut item: Item = HashMap::new();
     item.insert("PK".into(), s(invoice_pk(&r.seller_id)));
     item.insert("SK".into(), s(invoice_sk(&r.invoice_id)));
