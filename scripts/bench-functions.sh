@@ -13,7 +13,7 @@ scripts/local-stack.sh install >/dev/null
 export PATH=$PWD/.local/tools-venv/bin:$PATH
 arch=()
 [ "${SEIKYU_ARM64:-}" = 1 ] && arch=(--arm64)
-functions=(invoice-api invoice-mailer outbox-sweeper payment-webhook receipt-issuer)
+functions=(invoice-api invoice-mailer outbox-sweeper payment-webhook receipt-issuer dunning-scheduler reminder-sender)
 pkgs=()
 for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 

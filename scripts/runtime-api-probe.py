@@ -50,6 +50,7 @@ def main():
         "AWS_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
         "TABLE_NAME": "probe", "ARCHIVE_BUCKET": "probe", "ISSUED_QUEUE_URL": "http://127.0.0.1:1/queue",
         "RECEIPT_QUEUE_URL": "http://127.0.0.1:1/receipts", "EVENT_BUS_NAME": "probe",
+        "REMINDER_QUEUE_URL": "http://127.0.0.1:1/reminders",
         "SENDER_EMAIL": "probe@example.com", "RUST_LOG": "warn",
     })
     for kv in a.env:

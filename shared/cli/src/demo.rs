@@ -81,6 +81,7 @@ async fn onboard(
     prefix: &str,
     fy: u32,
     first: &InvoiceInput,
+    dunning_policy: seikyu_domain::dunning::Policy,
 ) -> Result<SellerAccount, DemoError> {
     let new = NewSeller {
         seller_id: id.into(),
@@ -88,11 +89,7 @@ async fn onboard(
         fiscal_year_start_month: fy,
         profile: first.seller.clone(),
         default_credit_limit: None,
-        // The documented defaults, with the usual contractual late fee (年14.6%).
-        dunning_policy: Some(seikyu_domain::dunning::Policy {
-            late_fee_percent: Some(rust_decimal::Decimal::new(146, 1)),
-            ..Default::default()
-        }),
+        dunning_policy: Some(dunning_policy),
     };
     app.create_seller(new)
         .await
@@ -241,6 +238,198 @@ async fn pay(
     .await
 }
 
+/// The clock walks day by day to March: each morning at 09:00 JST the dunning scheduler queues the
+/// invoices due a reminder and the reminder-sender mails them (as the two functions do with EventBridge
+/// and SQS). Meanwhile a buyer disputes an invoice and the seller resolves it, a partly paid invoice is
+/// put on an installment plan whose first part is paid, and another invoice is paid before its notice.
+async fn dunning_walk(
+    app: &DemoApp,
+    mailer: &MemoryMailer,
+    aozora: &SellerAccount,
+    widgets: &SellerAccount,
+    issued: &[seikyu_service::record::InvoiceRecord],
+) -> Result<String, DemoError> {
+    use chrono::{Datelike, NaiveDate};
+    use seikyu_service::dunning::{InstallmentRequest, RemindOutcome};
+    let step = |what: &str, e| DemoError::Step(what.into(), e);
+    let (plan_id, disputed, paid_early) = (
+        issued[2].invoice_id.clone(),
+        issued[4].invoice_id.clone(),
+        issued[5].invoice_id.clone(),
+    );
+    let mut log = String::from(
+        "12. dunning: the clock walks to 2027-03-01, the scheduler runs every day at 09:00 JST\n",
+    );
+    let mut day = NaiveDate::from_ymd_opt(2026, 11, 9).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default();
+    while day <= end {
+        let nine = Utc
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .unwrap_or_default();
+        app.clock.set(nine);
+        let md = (day.month(), day.day());
+        if md == (11, 20) {
+            app.dispute(widgets, &disputed, "Quantity differs from the order")
+                .await
+                .map_err(|e| step("dispute", e))?;
+            log.push_str(&format!(
+                "    {day}  {disputed}: disputed by the buyer (reminders pause)\n"
+            ));
+        }
+        if md == (11, 25) {
+            let r = app
+                .apply_payment(
+                    widgets,
+                    &demo_payment(widgets, &paid_early, "4688.15", "EUR"),
+                )
+                .await
+                .map_err(|e| step("payment", e))?;
+            log.push_str(&format!("    {day}  {paid_early}: {}\n", payment_line(&r)));
+            log.push_str(&issue_receipts(app, mailer, "12").await?);
+        }
+        if md == (12, 2) {
+            let dates = ["2026-12-25", "2027-01-25", "2027-02-25"]
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect();
+            let r = app
+                .installments(aozora, &plan_id, &InstallmentRequest { due_dates: dates })
+                .await
+                .map_err(|e| step("installments", e))?;
+            let parts: Vec<String> = r
+                .installments
+                .iter()
+                .flat_map(|p| &p.parts)
+                .map(|p| format!("{} by {}", money(p.amount, 0), p.due_date))
+                .collect();
+            log.push_str(&format!(
+                "    {day}  {plan_id}: installment plan agreed: {}\n",
+                parts.join(", ")
+            ));
+        }
+        if md == (12, 10) {
+            app.resolve_dispute(widgets, &disputed, "Delivery note confirms the quantity")
+                .await
+                .map_err(|e| step("resolve dispute", e))?;
+            log.push_str(&format!(
+                "    {day}  {disputed}: dispute resolved (reminders resume)\n"
+            ));
+        }
+        if md == (12, 24) {
+            let r = app
+                .apply_payment(aozora, &demo_payment(aozora, &plan_id, "106600", "JPY"))
+                .await
+                .map_err(|e| step("payment", e))?;
+            log.push_str(&format!(
+                "    {day}  {plan_id}: part 1 {}\n",
+                payment_line(&r)
+            ));
+            log.push_str(&issue_receipts(app, mailer, "12").await?);
+        }
+        app.schedule_reminders(seikyu_service::tokyo_date(nine))
+            .await
+            .map_err(|e| step("scheduler", e))?;
+        for msg in app.queue.drain(QueueName::Reminders) {
+            let outcome = app
+                .remind(mailer, "billing@seikyu.test", &msg)
+                .await
+                .map_err(|e| DemoError::Data("reminder", e.to_string()))?;
+            let seller = if msg.seller_id == aozora.seller_id {
+                aozora
+            } else {
+                widgets
+            };
+            let inv = app
+                .get(seller, &msg.invoice_id)
+                .await
+                .map_err(|e| step("read", e))?;
+            let last = inv.dunning.reminders.last();
+            let what = match &outcome {
+                RemindOutcome::Sent { .. } if inv.status == InvoiceStatus::Escalated => {
+                    format!(
+                        "escalated: status escalated, the seller is mailed at {}",
+                        last.map(|l| l.to.join(", ")).unwrap_or_default()
+                    )
+                }
+                RemindOutcome::Sent { .. } => format!(
+                    "mailed to {}",
+                    last.map(|l| l.to.join(", ")).unwrap_or_default()
+                ),
+                RemindOutcome::NoRecipient { .. } => {
+                    "recorded, not mailed (no email address on file)".into()
+                }
+                other => format!("{other:?}"),
+            };
+            if let Some(l) = last.filter(|_| {
+                !matches!(
+                    outcome,
+                    RemindOutcome::NothingDue | RemindOutcome::NotRemindable(_)
+                )
+            }) {
+                let d = seikyu_domain::calc::document_decimals(&inv.currency).unwrap_or(2);
+                let part = if l.part > 0 {
+                    format!(" part {}", l.part)
+                } else {
+                    String::new()
+                };
+                let fee = if l.late_fee.is_zero() {
+                    String::new()
+                } else {
+                    format!(", late fee {}", money(l.late_fee, d))
+                };
+                log.push_str(&format!(
+                    "    {day}  {}{part} {:<9} {} outstanding{fee}: {what}\n",
+                    inv.number,
+                    l.stage.as_str(),
+                    money(l.amount, d),
+                ));
+            }
+        }
+        day = day.succ_opt().unwrap_or(end + chrono::Duration::days(1));
+    }
+    Ok(log)
+}
+
+fn demo_payment(
+    seller: &SellerAccount,
+    invoice_id: &str,
+    amount: &str,
+    currency: &str,
+) -> seikyu_payments::PaymentEvent {
+    seikyu_payments::PaymentEvent {
+        provider: seikyu_payments::Provider::Generic,
+        event_id: format!("bank-{invoice_id}-{amount}"),
+        payment_id: format!("zengin-{invoice_id}-{amount}"),
+        kind: seikyu_payments::EventKind::Received {
+            total: amount.parse().unwrap_or_default(),
+        },
+        currency: Some(currency.into()),
+        invoice_id: Some(invoice_id.into()),
+        seller_id: Some(seller.seller_id.clone()),
+        reference: None,
+        method: Some("bank_transfer".into()),
+        created: 0,
+    }
+}
+
+fn payment_line(o: &seikyu_service::app::PaymentOutcome) -> String {
+    match o {
+        seikyu_service::app::PaymentOutcome::Applied {
+            status,
+            open_balance,
+            ..
+        } => {
+            format!(
+                "paid by bank transfer, now {} (open {})",
+                status.as_str(),
+                open_balance.normalize()
+            )
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 /// Run the receipt issuer over the receipt queue, as the receipt-issuer function does with SQS.
 async fn issue_receipts(
     app: &DemoApp,
@@ -319,8 +508,18 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         .iter()
         .map(|&(n, j)| parse(n, j))
         .collect::<Result<Vec<_>, _>>()?;
-    let aozora = onboard(&app, "aozora", "AOZ", 4, &aozora_inputs[0]).await?;
-    let widgets = onboard(&app, "widgets", "BW", 1, &widgets_inputs[0]).await?;
+    // Reminders: the documented defaults; aozora adds the usual contractual late fee (年14.6%), widgets
+    // (in Belgium) counts calendar days, not Japanese business days.
+    let aozora_policy = seikyu_domain::dunning::Policy {
+        late_fee_percent: Some(Decimal::new(146, 1)),
+        ..Default::default()
+    };
+    let widgets_policy = seikyu_domain::dunning::Policy {
+        business_days_only: false,
+        ..Default::default()
+    };
+    let aozora = onboard(&app, "aozora", "AOZ", 4, &aozora_inputs[0], aozora_policy).await?;
+    let widgets = onboard(&app, "widgets", "BW", 1, &widgets_inputs[0], widgets_policy).await?;
     log.push_str("1. onboarded sellers aozora (株式会社青空商事, PINT JP) and widgets (Brussels Widgets SA, Peppol BIS)\n");
 
     // The Japanese buyer may owe at most ¥600,000 before a person has to look.
@@ -443,6 +642,8 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
             e.detail_type, detail["invoice_id"], detail["open_balance"]
         ));
     }
+
+    log.push_str(&dunning_walk(&app, &mailer, &aozora, &widgets, &issued).await?);
 
     let mut files = Vec::new();
     for (key, bytes) in app.archive.objects() {

@@ -125,6 +125,25 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
             && stdout.contains("AOZ-CN-2026-000001"),
         "{stdout}"
     );
+    // The clock walk shows every reminder stage, the pause for a dispute and an installment plan.
+    for stage in ["pre_due", "gentle", "firm", "final", "escalated"] {
+        assert!(
+            stdout.contains(&format!("AOZ-2026-000004 {stage}")),
+            "{stage} missing:\n{stdout}"
+        );
+    }
+    for want in [
+        "disputed by the buyer (reminders pause)",
+        "dispute resolved (reminders resume)",
+        "installment plan agreed: 106,600 by 2026-12-25",
+        "AOZ-2026-000003 part 2 pre_due",
+    ] {
+        assert!(stdout.contains(want), "{want} missing:\n{stdout}");
+    }
+    let mails = std::fs::read_dir(dir.path().join("mail"))
+        .expect("mail folder")
+        .count();
+    assert!(mails >= 20, "{mails} mails");
     let mut files = Vec::new();
     collect_xml(dir.path(), &mut files);
     assert_eq!(files.len(), 7, "{files:?}");
