@@ -625,3 +625,133 @@ pub async fn policy_api<S: Store>(app: Arc<TestApp<S>>) {
         Some(ymd(2026, 11, 27))
     );
 }
+
+/// The send is claimed before SES is called: an SES failure gives the claim back and the redelivery
+/// sends; parallel deliveries of the same reminder send one mail; a claim left by a crashed delivery
+/// holds until it lapses; poison messages fail without touching the invoice.
+pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_service::mail::MailJobError;
+    use seikyu_service::ports::Write;
+    use seikyu_service::record::{QueueMessage, ReminderClaim};
+    let (account, _) = seller(&app, None).await;
+    let mailer = Arc::new(MemoryMailer::default());
+    let inv = invoice(&app, &account, ymd(2026, 11, 30)).await;
+    let msg = |day: NaiveDate| QueueMessage {
+        event: "reminder.due".into(),
+        seller_id: account.seller_id.clone(),
+        invoice_id: inv.invoice_id.clone(),
+        payment: None,
+        as_of: Some(day),
+    };
+    app.clock.set(nine_jst(ymd(2026, 11, 27)));
+    mailer.fail_next(1);
+    let failed = app.remind(&*mailer, FROM, &msg(ymd(2026, 11, 27))).await;
+    assert!(
+        matches!(failed, Err(MailJobError::Retryable(_))),
+        "{failed:?}"
+    );
+    let r = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert!(r.dunning.sending.is_none(), "the claim was given back");
+    assert!(r.dunning.reminders.is_empty());
+    let sent = app.remind(&*mailer, FROM, &msg(ymd(2026, 11, 27))).await;
+    assert!(
+        matches!(
+            sent,
+            Ok(RemindOutcome::Sent {
+                stage: Stage::PreDue,
+                ..
+            })
+        ),
+        "{sent:?}"
+    );
+
+    // Four deliveries of the gentle reminder at once: one mail.
+    app.clock.set(nine_jst(ymd(2026, 12, 1)));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (app, mailer, m) = (app.clone(), mailer.clone(), msg(ymd(2026, 12, 1)));
+            tokio::spawn(async move { app.remind(&*mailer, FROM, &m).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("task"));
+    }
+    let sent = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(RemindOutcome::Sent { .. })))
+        .count();
+    assert_eq!(sent, 1, "{outcomes:?}");
+    assert_eq!(mailer.sent().len(), 2);
+    // The ones that lost say so (retry later, or nothing due), none sends.
+    for _ in 0..3 {
+        let again = app.remind(&*mailer, FROM, &msg(ymd(2026, 12, 1))).await;
+        assert_eq!(again, Ok(RemindOutcome::NothingDue));
+    }
+
+    // A delivery that claimed the firm reminder and crashed: the claim holds until it lapses.
+    app.clock.set(nine_jst(ymd(2026, 12, 7)));
+    let current = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    let mut crashed = current.clone();
+    crashed.version += 1;
+    crashed.dunning.sending = Some(ReminderClaim {
+        part: 0,
+        stage: Stage::Firm,
+        until: nine_jst(ymd(2026, 12, 7)) + chrono::Duration::seconds(120),
+    });
+    app.store
+        .commit(&[Write::Update {
+            record: &crashed,
+            expected_version: current.version,
+        }])
+        .await
+        .expect("claim");
+    let held = app.remind(&*mailer, FROM, &msg(ymd(2026, 12, 7))).await;
+    assert!(matches!(held, Err(MailJobError::Retryable(_))), "{held:?}");
+    app.clock
+        .set(nine_jst(ymd(2026, 12, 7)) + chrono::Duration::seconds(121));
+    let sent = app.remind(&*mailer, FROM, &msg(ymd(2026, 12, 7))).await;
+    assert!(
+        matches!(
+            sent,
+            Ok(RemindOutcome::Sent {
+                stage: Stage::Firm,
+                ..
+            })
+        ),
+        "{sent:?}"
+    );
+    assert_eq!(mailer.sent().len(), 3);
+
+    // A message from a past day acts on today (the firm reminder is done: nothing more).
+    let stale = app.remind(&*mailer, FROM, &msg(ymd(2026, 11, 27))).await;
+    assert_eq!(stale, Ok(RemindOutcome::NothingDue));
+
+    // Poison: not JSON, an unknown event, an unknown invoice. The invoice is untouched.
+    let before = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    let unknown_event = serde_json::to_string(&QueueMessage {
+        event: "reminder.whatever".into(),
+        ..msg(ymd(2026, 12, 14))
+    })
+    .expect("json");
+    let unknown_invoice = serde_json::to_string(&QueueMessage {
+        invoice_id: "AOZ-2026-999999".into(),
+        ..msg(ymd(2026, 12, 14))
+    })
+    .expect("json");
+    let failed = app
+        .remind_batch(
+            &*mailer,
+            FROM,
+            &[
+                ("a".into(), "{not json".into()),
+                ("b".into(), unknown_event),
+                ("c".into(), unknown_invoice),
+            ],
+        )
+        .await;
+    assert_eq!(failed, ["a", "b", "c"]);
+    let after = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    assert_eq!(before, after);
+    assert_eq!(mailer.sent().len(), 3);
+}

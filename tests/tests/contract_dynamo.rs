@@ -48,6 +48,7 @@ contract! {
     dynamo_dunning_payment_race_and_disputes => seikyu_tests::dunning::payment_race_and_disputes,
     dynamo_dunning_installments => seikyu_tests::dunning::installments,
     dynamo_dunning_policy_api => seikyu_tests::dunning::policy_api,
+    dynamo_dunning_reminder_sends_once => seikyu_tests::dunning::reminder_sends_once,
 }
 
 #[tokio::test]

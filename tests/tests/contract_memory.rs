@@ -80,3 +80,7 @@ async fn memory_dunning_installments() {
 async fn memory_dunning_policy_api() {
     dunning::policy_api(mem()).await;
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_dunning_reminder_sends_once() {
+    dunning::reminder_sends_once(mem()).await;
+}

@@ -15,15 +15,14 @@ use seikyu_domain::dunning::{Stage, late_fee};
 use seikyu_domain::money::minor_units;
 use serde::Deserialize;
 
-use crate::app::{App, AppError, backoff, field, invalid_state, tokyo_date};
+use crate::app::{App, AppError, field, invalid_state, tokyo_date};
 use crate::mail::{MailJobError, SEND_CLAIM_SECONDS, amount, base64_lines, encode_header};
-use crate::ports::{
-    Clock, DocumentArchive, EventBus, MailError, Mailer, MessageQueue, Store, StoreError, Write,
-};
+use crate::ports::{Clock, DocumentArchive, EventBus, Mailer, MessageQueue, Store};
 use crate::record::{
     EVENT_REMINDER_DUE, Installment, InstallmentPlan, InvoiceRecord, InvoiceStatus, OutboxEntry,
     QueueMessage, ReminderClaim, ReminderRecord,
 };
+use crate::send_once::{self, Decision, Record};
 
 /// The part of an invoice the schedule is about: the invoice itself (index 0) or the first installment
 /// not yet paid in full.
@@ -541,6 +540,13 @@ pub fn run_day(event: &serde_json::Value, now: DateTime<Utc>) -> Result<NaiveDat
     Ok(tokyo_date(at))
 }
 
+/// A reminder that ends before the send.
+enum Early {
+    Outcome(RemindOutcome),
+    /// The stage is due but there is no address: recorded without a mail.
+    Unmailed(Box<InvoiceRecord>, Part, Stage),
+}
+
 /// What one `reminder.due` message led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemindOutcome {
@@ -610,19 +616,16 @@ where
         let now = self.clock.now();
         // A message handled late (redelivered, queue backlog) acts on today, never on a past day.
         let as_of = msg.as_of.unwrap_or(tokyo_date(now)).max(tokyo_date(now));
-        let mut claimed = None;
-        for attempt in 0..5 {
-            let Some(r) = self.store.get(&msg.seller_id, &msg.invoice_id).await? else {
-                return Err(MailJobError::Permanent(format!(
-                    "no invoice {} for seller {}",
-                    msg.invoice_id, msg.seller_id
+        let load = || self.load(&msg.seller_id, &msg.invoice_id);
+        let what = format!("invoice {}", msg.invoice_id);
+        let claimed = send_once::claim(&self.store, &what, load, |r: &InvoiceRecord| {
+            if !remindable(r) {
+                return Ok(Decision::Done(Early::Outcome(
+                    RemindOutcome::NotRemindable(r.status),
                 )));
-            };
-            if !remindable(&r) {
-                return Ok(RemindOutcome::NotRemindable(r.status));
             }
-            let Some((part, stage)) = due(&r, as_of) else {
-                return Ok(RemindOutcome::NothingDue);
+            let Some((part, stage)) = due(r, as_of) else {
+                return Ok(Decision::Done(Early::Outcome(RemindOutcome::NothingDue)));
             };
             if r.dunning.sending.as_ref().is_some_and(|c| c.until > now) {
                 return Err(MailJobError::Retryable(format!(
@@ -630,70 +633,51 @@ where
                     r.invoice_id
                 )));
             }
-            let mail = message(&r, &part, stage, as_of);
+            let mail = message(r, &part, stage, as_of);
             let Some(to) = mail.to.clone() else {
+                return Ok(Decision::Done(Early::Unmailed(
+                    Box::new(r.clone()),
+                    part,
+                    stage,
+                )));
+            };
+            let mut claim = r.clone();
+            claim.dunning.sending = Some(ReminderClaim {
+                part: part.index,
+                stage,
+                until: now + chrono::Duration::seconds(SEND_CLAIM_SECONDS),
+            });
+            Ok(Decision::Claim(claim, (part, stage, mail, to)))
+        })
+        .await?;
+        let (record, (part, stage, mail, to)) = match claimed {
+            Ok(c) => c,
+            Err(Early::Outcome(o)) => return Ok(o),
+            Err(Early::Unmailed(r, part, stage)) => {
                 let note = if stage == Stage::Escalated {
                     "escalated; the seller has no contact email (the event went to the seller's bus)"
                 } else {
                     "not mailed: the buyer has no email address"
                 };
                 let rec = record_for(&r, &part, stage, as_of, now, None, vec![], Some(note));
-                self.record_reminder(r, rec).await?;
+                self.record_reminder(*r, rec).await?;
                 return Ok(RemindOutcome::NoRecipient {
                     part: part.index,
                     stage,
                 });
-            };
-            let mut claim = r.clone();
-            claim.version += 1;
-            claim.dunning.sending = Some(ReminderClaim {
-                part: part.index,
-                stage,
-                until: now + chrono::Duration::seconds(SEND_CLAIM_SECONDS),
-            });
-            match self
-                .store
-                .commit(&[Write::Update {
-                    record: &claim,
-                    expected_version: r.version,
-                }])
-                .await
-            {
-                Ok(()) => {
-                    claimed = Some((claim, part, stage, mail, to));
-                    break;
-                }
-                Err(StoreError::Conflict(_)) => backoff(attempt).await,
-                Err(e) => return Err(e.into()),
             }
-        }
-        let Some((record, part, stage, mail, to)) = claimed else {
-            return Err(MailJobError::Retryable(format!(
-                "invoice {} kept changing",
-                msg.invoice_id
-            )));
         };
         let raw = compose(&record, &part, stage, &mail, from, &to, now);
-        let message_id = match mailer.send_raw(from, std::slice::from_ref(&to), &raw).await {
-            Ok(id) => id,
-            Err(e) => {
-                // Not sent: give the claim back so a redelivery can try at once (or it lapses).
-                let mut released = record.clone();
-                released.version += 1;
-                released.dunning.sending = None;
-                let _ = self
-                    .store
-                    .commit(&[Write::Update {
-                        record: &released,
-                        expected_version: record.version,
-                    }])
-                    .await;
-                return Err(match e {
-                    MailError::Rejected(m) => MailJobError::Permanent(m),
-                    MailError::Unavailable(m) => MailJobError::Retryable(m),
-                });
-            }
-        };
+        let message_id = send_once::send(
+            &self.store,
+            mailer,
+            &record,
+            |r| r.dunning.sending = None,
+            from,
+            &to,
+            &raw,
+        )
+        .await?;
         // Sent: from here on the message is never reported as failed, or it would be sent again.
         let rec = record_for(
             &record,
@@ -715,73 +699,50 @@ where
         })
     }
 
+    async fn load(&self, seller_id: &str, invoice_id: &str) -> Result<InvoiceRecord, MailJobError> {
+        self.store.get(seller_id, invoice_id).await?.ok_or_else(|| {
+            MailJobError::Permanent(format!("no invoice {invoice_id} for seller {seller_id}"))
+        })
+    }
+
     /// Add a carried-out stage to the history (and, at escalation, mark the invoice escalated and tell
-    /// the seller's bus), re-reading if the invoice changed meanwhile.
+    /// the seller's bus), on the latest record.
     async fn record_reminder(
         &self,
-        mut current: InvoiceRecord,
+        current: InvoiceRecord,
         rec: ReminderRecord,
     ) -> Result<(), MailJobError> {
-        for attempt in 0..10 {
-            if current
-                .dunning
+        let (seller_id, invoice_id) = (current.seller_id.clone(), current.invoice_id.clone());
+        let load = || self.load(&seller_id, &invoice_id);
+        let what = format!("invoice {invoice_id}");
+        let event = send_once::record(&self.store, &what, current, load, |r| {
+            if r.dunning
                 .reminders
                 .iter()
                 .any(|x| x.part == rec.part && x.stage == rec.stage)
             {
-                return Ok(());
+                return Record::Already;
             }
-            let mut updated = current.clone();
-            updated.version += 1;
-            updated.updated_at = rec.at;
-            if updated
-                .dunning
+            r.updated_at = rec.at;
+            if r.dunning
                 .sending
                 .as_ref()
                 .is_some_and(|c| c.part == rec.part && c.stage == rec.stage)
             {
-                updated.dunning.sending = None;
+                r.dunning.sending = None;
             }
-            let escalate = rec.stage == Stage::Escalated && remindable(&current);
-            updated.dunning.reminders.push(rec.clone());
+            let escalate = rec.stage == Stage::Escalated && remindable(r);
+            r.dunning.reminders.push(rec.clone());
             if escalate {
-                updated.status = InvoiceStatus::Escalated;
+                r.status = InvoiceStatus::Escalated;
             }
-            let event = escalate.then(|| OutboxEntry::escalated(&updated, rec.at));
-            let mut writes = vec![Write::Update {
-                record: &updated,
-                expected_version: current.version,
-            }];
-            if let Some(e) = &event {
-                writes.push(Write::Outbox(e));
-            }
-            match self.store.commit(&writes).await {
-                Ok(()) => {
-                    if let Some(e) = &event {
-                        self.deliver(e).await;
-                    }
-                    return Ok(());
-                }
-                Err(StoreError::Conflict(_)) => {
-                    backoff(attempt).await;
-                    current = self
-                        .store
-                        .get(&current.seller_id, &current.invoice_id)
-                        .await?
-                        .ok_or_else(|| {
-                            MailJobError::Permanent(format!(
-                                "invoice {} disappeared",
-                                current.invoice_id
-                            ))
-                        })?;
-                }
-                Err(e) => return Err(e.into()),
-            }
+            Record::Changed(escalate.then(|| OutboxEntry::escalated(r, rec.at)))
+        })
+        .await?;
+        if let Some(e) = &event {
+            self.deliver(e).await;
         }
-        Err(MailJobError::Retryable(format!(
-            "invoice {} kept changing while recording the reminder",
-            current.invoice_id
-        )))
+        Ok(())
     }
 
     /// Handle a batch of `reminder.due` messages `(message id, body)`; returns the ids that failed.

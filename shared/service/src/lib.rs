@@ -10,6 +10,7 @@ pub mod ports;
 pub mod receipt;
 pub mod record;
 pub mod search;
+mod send_once;
 pub mod webhook;
 
 pub use app::{App, AppError, CustomerUpdate, NewSeller, fiscal_year, sha256_hex, tokyo_date};

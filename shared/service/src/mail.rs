@@ -12,8 +12,9 @@ use seikyu_domain::{DocumentType, TaxCategory, Totals, compute};
 use thiserror::Error;
 
 use crate::app::sha256_hex;
-use crate::ports::{Clock, DocumentArchive, InvoiceStore, MailError, Mailer, StoreError, Write};
+use crate::ports::{Clock, DocumentArchive, InvoiceStore, Mailer, StoreError};
 use crate::record::{EmailRecord, InvoiceRecord, InvoiceStatus, QueueMessage};
+use crate::send_once::{self, Decision, Record};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailOutcome {
@@ -68,17 +69,21 @@ where
         )));
     }
     let now = clock.now();
-    // Claim the send on the current version, so two deliveries of the message cannot both send.
-    let mut claimed = None;
-    for _ in 0..5 {
-        let Some(record) = store.get(&msg.seller_id, &msg.invoice_id).await? else {
-            return Err(MailJobError::Permanent(format!(
-                "no invoice {} for seller {}",
-                msg.invoice_id, msg.seller_id
-            )));
-        };
+    let load = || async {
+        store
+            .get(&msg.seller_id, &msg.invoice_id)
+            .await?
+            .ok_or_else(|| {
+                MailJobError::Permanent(format!(
+                    "no invoice {} for seller {}",
+                    msg.invoice_id, msg.seller_id
+                ))
+            })
+    };
+    let what = format!("invoice {}", msg.invoice_id);
+    let claimed = send_once::claim(store, &what, load, |record: &InvoiceRecord| {
         if record.email.is_some() {
-            return Ok(MailOutcome::AlreadySent);
+            return Ok(Decision::Done(MailOutcome::AlreadySent));
         }
         // A paid invoice is still delivered: the buyer needs the qualified invoice for its books.
         let sendable = matches!(
@@ -86,18 +91,17 @@ where
             InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
         );
         if !sendable && record.document_type != DocumentType::CreditNote {
-            return Ok(MailOutcome::Skipped(record.status));
+            return Ok(Decision::Done(MailOutcome::Skipped(record.status)));
         }
-        if record
+        let Some(to) = record
             .input
             .buyer
             .contact
             .as_ref()
-            .and_then(|c| c.email.as_ref())
-            .is_none()
-        {
-            return Ok(MailOutcome::NoRecipient);
-        }
+            .and_then(|c| c.email.clone())
+        else {
+            return Ok(Decision::Done(MailOutcome::NoRecipient));
+        };
         if record.email_sending_until.is_some_and(|t| t > now) {
             return Err(MailJobError::Retryable(format!(
                 "invoice {} is being sent by another delivery",
@@ -105,36 +109,14 @@ where
             )));
         }
         let mut claim = record.clone();
-        claim.version += 1;
         claim.email_sending_until = Some(now + chrono::Duration::seconds(SEND_CLAIM_SECONDS));
-        match store
-            .commit(&[Write::Update {
-                record: &claim,
-                expected_version: record.version,
-            }])
-            .await
-        {
-            Ok(()) => {
-                claimed = Some(claim);
-                break;
-            }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let Some(record) = claimed else {
-        return Err(MailJobError::Retryable(format!(
-            "invoice {} kept changing",
-            msg.invoice_id
-        )));
+        Ok(Decision::Claim(claim, to))
+    })
+    .await?;
+    let (record, to) = match claimed {
+        Ok(c) => c,
+        Err(outcome) => return Ok(outcome),
     };
-    let to = record
-        .input
-        .buyer
-        .contact
-        .as_ref()
-        .and_then(|c| c.email.clone())
-        .unwrap_or_default();
     let xml = archive
         .get(&record.ubl_key)
         .await
@@ -153,78 +135,35 @@ where
     }
     let totals = compute(&record.input).map_err(|e| MailJobError::Permanent(e.to_string()))?;
     let raw = compose(&record, &totals, &xml, from, &to, now);
-    let message_id = match mailer.send_raw(from, std::slice::from_ref(&to), &raw).await {
-        Ok(id) => id,
-        Err(e) => {
-            // Not sent: give the claim back so a redelivery can try at once (if this fails too, the
-            // claim lapses after SEND_CLAIM_SECONDS).
-            let mut released = record.clone();
-            released.version += 1;
-            released.email_sending_until = None;
-            let _ = store
-                .commit(&[Write::Update {
-                    record: &released,
-                    expected_version: record.version,
-                }])
-                .await;
-            return Err(match e {
-                MailError::Rejected(m) => MailJobError::Permanent(m),
-                MailError::Unavailable(m) => MailJobError::Retryable(m),
-            });
-        }
-    };
+    let message_id = send_once::send(
+        store,
+        mailer,
+        &record,
+        |r| r.email_sending_until = None,
+        from,
+        &to,
+        &raw,
+    )
+    .await?;
     // Sent: from here on the message is never reported as failed, or it would be sent again.
     let email = EmailRecord {
         message_id: message_id.clone(),
         sent_at: now,
         to: vec![to],
     };
-    if let Err(e) = record_sent(store, record, email).await {
+    let recorded = send_once::record(store, &what, record, load, |r| {
+        if r.email.is_some() {
+            return Record::Already;
+        }
+        r.email = Some(email.clone());
+        r.updated_at = email.sent_at;
+        Record::Changed(None)
+    })
+    .await;
+    if let Err(e) = recorded {
         tracing::error!(invoice_id = %msg.invoice_id, message_id = %message_id, error = %e, "sent, but the send could not be recorded");
     }
     Ok(MailOutcome::Sent { message_id })
-}
-
-/// Record the send on the record just read, re-reading only if it changed meanwhile.
-async fn record_sent<S: InvoiceStore>(
-    store: &S,
-    mut current: InvoiceRecord,
-    email: EmailRecord,
-) -> Result<(), MailJobError> {
-    for _ in 0..10 {
-        if current.email.is_some() {
-            return Ok(());
-        }
-        let mut updated = current.clone();
-        updated.version += 1;
-        updated.email = Some(email.clone());
-        updated.updated_at = email.sent_at;
-        match store
-            .commit(&[Write::Update {
-                record: &updated,
-                expected_version: current.version,
-            }])
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) => {
-                current = store
-                    .get(&current.seller_id, &current.invoice_id)
-                    .await?
-                    .ok_or_else(|| {
-                        MailJobError::Permanent(format!(
-                            "invoice {} disappeared",
-                            current.invoice_id
-                        ))
-                    })?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(MailJobError::Retryable(format!(
-        "invoice {} kept changing while recording the email",
-        current.invoice_id
-    )))
 }
 
 pub(crate) fn amount(v: Decimal, decimals: u32) -> String {

@@ -27,11 +27,12 @@ use crate::app::{backoff, fiscal_year, sha256_hex, tokyo_date};
 use crate::mail::{
     MailJobError, SEND_CLAIM_SECONDS, amount, base64_lines, encode_header, html_escape,
 };
-use crate::ports::{Clock, DocumentArchive, MailError, Mailer, Store, StoreError, Write};
+use crate::ports::{Clock, DocumentArchive, Mailer, Store, StoreError, Write};
 use crate::record::{
     EVENT_RECEIPT_REQUESTED, EmailRecord, InvoiceRecord, PaymentRecord, QueueMessage,
     ReceiptCancellation, ReceiptRecord, ReceiptStatus, ReceiptTax, SellerAccount,
 };
+use crate::send_once::{self, Decision, Record};
 
 /// What reconciling a payment's receipt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -474,48 +475,36 @@ where
     C: Clock,
 {
     let now = clock.now();
-    let mut claimed = None;
-    for _ in 0..5 {
-        let r = store
+    let load = || async {
+        store
             .get_receipt(seller_id, receipt_id)
             .await?
-            .ok_or_else(|| permanent(format!("no receipt {receipt_id}")))?;
+            .ok_or_else(|| permanent(format!("no receipt {receipt_id}")))
+    };
+    let what = format!("receipt {receipt_id}");
+    let claimed = send_once::claim(store, &what, load, |r: &ReceiptRecord| {
         if r.email.is_some() {
-            return Ok(ReceiptMail::AlreadySent);
+            return Ok(Decision::Done(ReceiptMail::AlreadySent));
         }
         if r.status == ReceiptStatus::Cancelled {
-            return Ok(ReceiptMail::Cancelled);
+            return Ok(Decision::Done(ReceiptMail::Cancelled));
         }
-        if r.recipient_email.is_none() {
-            return Ok(ReceiptMail::NoRecipient);
-        }
+        let Some(to) = r.recipient_email.clone() else {
+            return Ok(Decision::Done(ReceiptMail::NoRecipient));
+        };
         if r.email_sending_until.is_some_and(|t| t > now) {
             return Err(MailJobError::Retryable(format!(
                 "receipt {receipt_id} is being sent by another delivery"
             )));
         }
         let mut claim = r.clone();
-        claim.version += 1;
         claim.email_sending_until = Some(now + chrono::Duration::seconds(SEND_CLAIM_SECONDS));
-        match store
-            .commit(&[Write::UpdateReceipt {
-                record: &claim,
-                expected_version: r.version,
-            }])
-            .await
-        {
-            Ok(()) => {
-                claimed = Some(claim);
-                break;
-            }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let Some(mut r) = claimed else {
-        return Err(MailJobError::Retryable(format!(
-            "receipt {receipt_id} kept changing"
-        )));
+        Ok(Decision::Claim(claim, to))
+    })
+    .await?;
+    let (r, to) = match claimed {
+        Ok(c) => c,
+        Err(outcome) => return Ok(outcome),
     };
     let html = archive
         .get(&r.document_key)
@@ -530,57 +519,34 @@ where
             r.document_key
         )));
     }
-    let to = r.recipient_email.clone().unwrap_or_default();
     let raw = compose(&r, &html, from, &to, now);
-    let message_id = match mailer.send_raw(from, std::slice::from_ref(&to), &raw).await {
-        Ok(id) => id,
-        Err(e) => {
-            let mut released = r.clone();
-            released.version += 1;
-            released.email_sending_until = None;
-            let _ = store
-                .commit(&[Write::UpdateReceipt {
-                    record: &released,
-                    expected_version: r.version,
-                }])
-                .await;
-            return Err(match e {
-                MailError::Rejected(m) => MailJobError::Permanent(m),
-                MailError::Unavailable(m) => MailJobError::Retryable(m),
-            });
-        }
-    };
+    let message_id = send_once::send(
+        store,
+        mailer,
+        &r,
+        |r| r.email_sending_until = None,
+        from,
+        &to,
+        &raw,
+    )
+    .await?;
     // Sent: never report failure from here on, or it would be sent again.
     let email = EmailRecord {
         message_id: message_id.clone(),
         sent_at: now,
         to: vec![to],
     };
-    for _ in 0..10 {
+    let recorded = send_once::record(store, &what, r, load, |r| {
         if r.email.is_some() {
-            break;
+            return Record::Already;
         }
-        let mut updated = r.clone();
-        updated.version += 1;
-        updated.email = Some(email.clone());
-        updated.updated_at = now;
-        match store
-            .commit(&[Write::UpdateReceipt {
-                record: &updated,
-                expected_version: r.version,
-            }])
-            .await
-        {
-            Ok(()) => break,
-            Err(StoreError::Conflict(_)) => match store.get_receipt(seller_id, receipt_id).await {
-                Ok(Some(current)) => r = current,
-                _ => break,
-            },
-            Err(e) => {
-                tracing::error!(receipt_id, message_id = %message_id, error = %e, "sent, but the send could not be recorded");
-                break;
-            }
-        }
+        r.email = Some(email.clone());
+        r.updated_at = now;
+        Record::Changed(None)
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(receipt_id, message_id = %message_id, error = %e, "sent, but the send could not be recorded");
     }
     Ok(ReceiptMail::Sent { message_id })
 }
