@@ -16,7 +16,9 @@ use seikyu_domain::money::minor_units;
 use serde::Deserialize;
 
 use crate::app::{App, AppError, field, invalid_state, tokyo_date};
-use crate::mail::{MailJobError, SEND_CLAIM_SECONDS, amount, base64_lines, encode_header};
+use crate::mail::{
+    MailJobError, SEND_CLAIM_SECONDS, amount, bank_transfer_lines, base64_lines, encode_header,
+};
 use crate::ports::{Clock, DocumentArchive, EventBus, Mailer, MessageQueue, Store};
 use crate::record::{
     EVENT_REMINDER_DUE, Installment, InstallmentPlan, InvoiceRecord, InvoiceStatus, OutboxEntry,
@@ -351,21 +353,12 @@ pub fn reminder_text(
         let _ = write!(s, "ご連絡期限 / Please pay or contact us by: {day}\r\n");
     }
     let _ = write!(s, "\r\nお支払方法 / How to pay:\r\n");
-    match &inv.seller.bank_account {
-        Some(b) => {
-            let _ = write!(s, "  銀行振込 / Bank transfer:");
-            if let Some(bank) = &b.bank_id {
-                let _ = write!(s, " {bank}");
+    match bank_transfer_lines(inv, &r.number) {
+        Some(lines) => {
+            let _ = write!(s, "  銀行振込 / Bank transfer:\r\n");
+            for l in lines {
+                let _ = write!(s, "    {l}\r\n");
             }
-            let _ = write!(s, " {}", b.account_id);
-            if let Some(name) = &b.account_name {
-                let _ = write!(s, " {name}");
-            }
-            let _ = write!(
-                s,
-                "\r\n  お振込の際は請求書番号 {} をお書き添えください / Please quote invoice {} as the reference.\r\n",
-                r.number, r.number
-            );
         }
         None => {
             let _ = write!(

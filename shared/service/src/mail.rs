@@ -166,6 +166,26 @@ where
     Ok(MailOutcome::Sent { message_id })
 }
 
+/// The seller's bank account and the reference to quote, one line each (for invoices and reminders).
+pub(crate) fn bank_transfer_lines(
+    inv: &seikyu_domain::InvoiceInput,
+    number: &str,
+) -> Option<Vec<String>> {
+    let b = inv.seller.bank_account.as_ref()?;
+    let mut lines = Vec::new();
+    if let Some(bank) = &b.bank_id {
+        lines.push(format!("金融機関・支店 / Bank: {bank}"));
+    }
+    lines.push(format!("口座 / Account: {}", b.account_id));
+    if let Some(name) = &b.account_name {
+        lines.push(format!("名義 / Holder: {name}"));
+    }
+    lines.push(format!(
+        "お振込の際は請求書番号 {number} をご記入ください。/ Please quote {number} as the payment reference."
+    ));
+    Some(lines)
+}
+
 pub(crate) fn amount(v: Decimal, decimals: u32) -> String {
     seikyu_domain::money::display(v, decimals)
 }
@@ -278,20 +298,11 @@ pub fn text_body(r: &InvoiceRecord, t: &Totals) -> String {
     );
     if !credit {
         let _ = writeln!(s, "ご請求金額 / Amount due: {} {cur}", amount(t.payable, d));
-        if let Some(b) = &inv.seller.bank_account {
+        if let Some(lines) = bank_transfer_lines(inv, &r.number) {
             let _ = writeln!(s, "\nお振込先 / How to pay (bank transfer):");
-            if let Some(bank) = &b.bank_id {
-                let _ = writeln!(s, "  金融機関・支店 / Bank: {bank}");
+            for l in lines {
+                let _ = writeln!(s, "  {l}");
             }
-            let _ = writeln!(s, "  口座 / Account: {}", b.account_id);
-            if let Some(name) = &b.account_name {
-                let _ = writeln!(s, "  名義 / Holder: {name}");
-            }
-            let _ = writeln!(
-                s,
-                "  お振込の際は請求書番号 {0} をご記入ください。/ Please quote {0} as the payment reference.",
-                r.number
-            );
         }
     }
     if t.breakdown.iter().any(|b| b.category.is_reduced()) {
