@@ -248,4 +248,41 @@ async fn main() {
         "receipt-issuer, one receipt.requested message",
         &counter.take(),
     );
+
+    // reminder-sender for the other (unpaid, due 2026-11-30) invoice: the gentle reminder, its
+    // redelivery, the final notice, then the escalation.
+    let unpaid = &page.items[1];
+    let reminder = |day: (i32, u32, u32)| {
+        serde_json::json!({
+            "event": "reminder.due", "seller_id": account.seller_id, "invoice_id": unpaid.invoice_id,
+            "as_of": chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2),
+        })
+        .to_string()
+    };
+    for (title, day) in [
+        (
+            "reminder-sender, one reminder.due message (gentle)",
+            (2026, 12, 1),
+        ),
+        (
+            "reminder-sender, the same message redelivered",
+            (2026, 12, 1),
+        ),
+        ("reminder-sender, the final notice", (2026, 12, 14)),
+        (
+            "reminder-sender, escalation (seller mailed, invoice.escalated published)",
+            (2026, 12, 21),
+        ),
+    ] {
+        counter.take();
+        let failed = app
+            .remind_batch(
+                &mailer,
+                stack.get("SENDER_EMAIL"),
+                &[("d".into(), reminder(day))],
+            )
+            .await;
+        assert!(failed.is_empty());
+        print(title, &counter.take());
+    }
 }

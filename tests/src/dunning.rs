@@ -436,6 +436,44 @@ pub async fn payment_race_and_disputes<S: Store>(app: Arc<TestApp<S>>) {
         .await
         .is_empty()
     );
+    // Resolved long after the escalation day (12-21): the final notice goes first, naming a deadline a
+    // full week later, and escalation follows only then (Tue 01-12 -> Tue 01-19).
+    app.clock.set(nine_jst(ymd(2027, 1, 12)));
+    app.resolve_dispute(&account, &disputed.invoice_id, "settled on the phone")
+        .await
+        .expect("resolved");
+    let o = run(
+        &app,
+        &mailer,
+        &account.seller_id,
+        nine_jst(ymd(2027, 1, 12)),
+    )
+    .await;
+    assert_eq!(sent_stage(&o[0].1), Some(Stage::Final), "{o:?}");
+    let text = mail_text(&mailer.sent().last().expect("mail").raw);
+    assert!(text.contains("contact us by: 2027-01-19"), "{text}");
+    assert!(text.contains("Amount outstanding: 48,136 JPY"), "{text}");
+    let quiet = run(
+        &app,
+        &mailer,
+        &account.seller_id,
+        nine_jst(ymd(2027, 1, 18)),
+    )
+    .await;
+    assert!(quiet.is_empty(), "{quiet:?}");
+    let o = run(
+        &app,
+        &mailer,
+        &account.seller_id,
+        nine_jst(ymd(2027, 1, 19)),
+    )
+    .await;
+    assert_eq!(sent_stage(&o[0].1), Some(Stage::Escalated), "{o:?}");
+    let d = app
+        .get(&account, &disputed.invoice_id)
+        .await
+        .expect("invoice");
+    assert_eq!(d.status, InvoiceStatus::Escalated);
 }
 
 /// `POST /invoices/{id}/installments` splits the open balance (remainder on the last part); reminders

@@ -153,6 +153,15 @@ impl Policy {
         Ok(())
     }
 
+    /// A day moved to the next business day when the policy says so.
+    fn adjust(&self, day: NaiveDate) -> NaiveDate {
+        if self.business_days_only && holidays::covers(day) {
+            holidays::next_business_day(day)
+        } else {
+            day
+        }
+    }
+
     /// The date each enabled stage falls on for an invoice due on `due` (moved to the next business day
     /// when the policy says so).
     pub fn schedule(&self, due: NaiveDate) -> Vec<(Stage, NaiveDate)> {
@@ -160,41 +169,83 @@ impl Policy {
             .into_iter()
             .filter_map(|(stage, off, _)| {
                 let day = due.checked_add_signed(Duration::days(off?))?;
-                let day = if self.business_days_only && holidays::covers(day) {
-                    holidays::next_business_day(day)
-                } else {
-                    day
-                };
-                Some((stage, day))
+                Some((stage, self.adjust(day)))
             })
             .collect()
     }
 
-    /// The stage to act on `today`: the latest stage whose day has come and that was not sent yet. Stages
-    /// skipped (e.g. the scheduler did not run) are not sent late one after another: only the most
-    /// advanced one due is.
+    /// The escalation day once the final notice went out on `final_sent_on`: the scheduled day, but never
+    /// sooner after the notice than the policy's gap between the two (a final notice sent late, say after
+    /// a dispute, still gives the buyer its full time). `None` without escalation.
+    pub fn escalation_day(
+        &self,
+        due: NaiveDate,
+        final_sent_on: Option<NaiveDate>,
+    ) -> Option<NaiveDate> {
+        let scheduled = due.checked_add_signed(Duration::days(self.escalate?))?;
+        let scheduled = self.adjust(scheduled);
+        let after_final = match (final_sent_on, self.final_notice, self.escalate) {
+            (Some(sent), Some(f), Some(e)) => sent
+                .checked_add_signed(Duration::days(e - f))
+                .map(|d| self.adjust(d)),
+            _ => None,
+        };
+        Some(after_final.map_or(scheduled, |a| a.max(scheduled)))
+    }
+
+    /// The schedule given what was carried out (`sent`: each stage with the day it was).
+    fn effective(&self, due: NaiveDate, sent: &[(Stage, NaiveDate)]) -> Vec<(Stage, NaiveDate)> {
+        let final_sent = sent
+            .iter()
+            .find(|(s, _)| *s == Stage::Final)
+            .map(|(_, d)| *d);
+        self.schedule(due)
+            .into_iter()
+            .map(|(stage, day)| match stage {
+                Stage::Escalated => (stage, self.escalation_day(due, final_sent).unwrap_or(day)),
+                _ => (stage, day),
+            })
+            .collect()
+    }
+
+    /// The stage to act on `today` given the stages carried out (`sent`, with their days): the latest
+    /// stage whose day has come and that was not sent yet. Stages skipped (e.g. the scheduler did not
+    /// run, or a dispute paused the schedule) are not sent late one after another: only the most advanced
+    /// one due is. A case is escalated only after its final notice (when the policy has one): one that
+    /// reaches the escalation day without it gets the final notice first.
     pub fn due_stage(
         &self,
         due: NaiveDate,
         today: NaiveDate,
-        sent: &[Stage],
+        sent: &[(Stage, NaiveDate)],
     ) -> Option<(Stage, NaiveDate)> {
-        let reached = self
-            .schedule(due)
-            .into_iter()
+        let schedule = self.effective(due, sent);
+        let mut reached = schedule
+            .iter()
             .rev()
-            .find(|(_, day)| *day <= today)?;
-        let highest_sent = sent.iter().max();
-        if highest_sent.is_some_and(|s| *s >= reached.0) {
+            .find(|(_, day)| *day <= today)
+            .copied()?;
+        let highest_sent = sent.iter().map(|(s, _)| *s).max();
+        if highest_sent.is_some_and(|s| s >= reached.0) {
             return None;
+        }
+        if reached.0 == Stage::Escalated
+            && !sent.iter().any(|(s, _)| *s == Stage::Final)
+            && let Some(f) = schedule.iter().find(|(s, _)| *s == Stage::Final)
+        {
+            reached = *f;
         }
         Some(reached)
     }
 
     /// The next day on which something is due after the stages in `sent` (for the scheduler's index).
-    pub fn next_action_day(&self, due: NaiveDate, sent: &[Stage]) -> Option<NaiveDate> {
-        let highest_sent = sent.iter().max().copied();
-        self.schedule(due)
+    pub fn next_action_day(
+        &self,
+        due: NaiveDate,
+        sent: &[(Stage, NaiveDate)],
+    ) -> Option<NaiveDate> {
+        let highest_sent = sent.iter().map(|(s, _)| *s).max();
+        self.effective(due, sent)
             .into_iter()
             .find(|(stage, _)| highest_sent.is_none_or(|h| *stage > h))
             .map(|(_, day)| day)
@@ -260,24 +311,69 @@ mod tests {
     fn one_stage_at_a_time_never_twice() {
         let p = Policy::default();
         let due = ymd(2026, 11, 30);
+        let pre = (Stage::PreDue, ymd(2026, 11, 27));
         assert_eq!(p.due_stage(due, ymd(2026, 11, 26), &[]), None);
         assert_eq!(
             p.due_stage(due, ymd(2026, 11, 27), &[]).map(|s| s.0),
             Some(Stage::PreDue)
         );
-        assert_eq!(p.due_stage(due, ymd(2026, 11, 28), &[Stage::PreDue]), None);
+        assert_eq!(p.due_stage(due, ymd(2026, 11, 28), &[pre]), None);
         // Missed days: only the most advanced due stage goes out.
         assert_eq!(
-            p.due_stage(due, ymd(2026, 12, 8), &[Stage::PreDue])
-                .map(|s| s.0),
+            p.due_stage(due, ymd(2026, 12, 8), &[pre]).map(|s| s.0),
             Some(Stage::Firm)
         );
-        assert_eq!(p.due_stage(due, ymd(2026, 12, 8), &[Stage::Firm]), None);
+        let firm = (Stage::Firm, ymd(2026, 12, 8));
+        assert_eq!(p.due_stage(due, ymd(2026, 12, 8), &[firm]), None);
+        assert_eq!(p.next_action_day(due, &[firm]), Some(ymd(2026, 12, 14)));
         assert_eq!(
-            p.next_action_day(due, &[Stage::Firm]),
-            Some(ymd(2026, 12, 14))
+            p.next_action_day(due, &[(Stage::Escalated, ymd(2026, 12, 21))]),
+            None
         );
-        assert_eq!(p.next_action_day(due, &[Stage::Escalated]), None);
+    }
+
+    #[test]
+    fn escalation_only_after_a_final_notice_and_its_full_time() {
+        let p = Policy::default();
+        let due = ymd(2026, 11, 30);
+        let gentle = (Stage::Gentle, ymd(2026, 12, 1));
+        // Paused (a dispute) past the escalation day: the final notice goes first...
+        assert_eq!(
+            p.due_stage(due, ymd(2027, 1, 12), &[gentle]),
+            Some((Stage::Final, ymd(2026, 12, 14)))
+        );
+        // ...and escalation comes 7 days after it actually went out (Tue 01-12 -> Tue 01-19).
+        let fin = (Stage::Final, ymd(2027, 1, 12));
+        assert_eq!(
+            p.next_action_day(due, &[gentle, fin]),
+            Some(ymd(2027, 1, 19))
+        );
+        assert_eq!(p.due_stage(due, ymd(2027, 1, 18), &[gentle, fin]), None);
+        assert_eq!(
+            p.due_stage(due, ymd(2027, 1, 19), &[gentle, fin])
+                .map(|s| s.0),
+            Some(Stage::Escalated)
+        );
+        assert_eq!(
+            p.escalation_day(due, Some(ymd(2027, 1, 12))),
+            Some(ymd(2027, 1, 19))
+        );
+        // On schedule, the scheduled day stands.
+        assert_eq!(
+            p.escalation_day(due, Some(ymd(2026, 12, 14))),
+            Some(ymd(2026, 12, 21))
+        );
+        // Without a final notice in the policy, escalation follows the firm reminder.
+        let no_final = Policy {
+            final_notice: None,
+            ..Policy::default()
+        };
+        assert_eq!(
+            no_final
+                .due_stage(due, ymd(2026, 12, 21), &[(Stage::Firm, ymd(2026, 12, 7))])
+                .map(|s| s.0),
+            Some(Stage::Escalated)
+        );
     }
 
     #[test]

@@ -93,12 +93,13 @@ fn paid_into_plan(r: &InvoiceRecord, plan: &InstallmentPlan) -> (Decimal, Decima
     )
 }
 
-fn sent(r: &InvoiceRecord, part: u32) -> Vec<Stage> {
+/// The stages carried out for a part, with the day each was.
+fn sent(r: &InvoiceRecord, part: u32) -> Vec<(Stage, NaiveDate)> {
     r.dunning
         .reminders
         .iter()
         .filter(|x| x.part == part)
-        .map(|x| x.stage)
+        .map(|x| (x.stage, x.as_of))
         .collect()
 }
 
@@ -342,13 +343,7 @@ pub fn reminder_text(
         );
     }
     if stage >= Stage::Final
-        && let Some(day) = r
-            .dunning
-            .policy
-            .schedule(part.due_date)
-            .into_iter()
-            .find(|(s, _)| *s == Stage::Escalated)
-            .map(|(_, day)| day)
+        && let Some(day) = r.dunning.policy.escalation_day(part.due_date, Some(as_of))
     {
         let _ = write!(s, "ご連絡期限 / Please pay or contact us by: {day}\r\n");
     }
@@ -755,7 +750,9 @@ where
                     continue;
                 }
             };
-            match self.remind(mailer, from, &msg).await {
+            // Boxed: the reminder future is deep (claim, send, record); inline, the functions' async
+            // main exceeds rustc's type-layout depth in release builds.
+            match Box::pin(self.remind(mailer, from, &msg)).await {
                 Ok(outcome) => {
                     tracing::info!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, ?outcome, "handled");
                 }

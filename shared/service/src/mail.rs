@@ -591,7 +591,8 @@ where
                 continue;
             }
         };
-        match mail_document(store, archive, mailer, clock, from, &msg).await {
+        // Boxed: inline, the function's async main exceeds rustc's type-layout depth in release builds.
+        match Box::pin(mail_document(store, archive, mailer, clock, from, &msg)).await {
             Ok(outcome) => {
                 tracing::info!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, ?outcome, "handled");
             }

@@ -675,7 +675,8 @@ where
                 continue;
             }
         };
-        match handle_message(store, archive, mailer, clock, from, &msg).await {
+        // Boxed: inline, the function's async main exceeds rustc's type-layout depth in release builds.
+        match Box::pin(handle_message(store, archive, mailer, clock, from, &msg)).await {
             Ok((outcome, mail)) => {
                 tracing::info!(message_id = %id, seller_id = %msg.seller_id, payment = ?msg.payment, ?outcome, ?mail, "handled");
             }
