@@ -586,7 +586,7 @@ where
                     bad(
                         "status",
                         Code::InvalidCode,
-                        "pending_review, issued, partially_paid, paid, disputed or void",
+                        "pending_review, issued, partially_paid, paid, disputed, escalated or void",
                     )
                 })
             })

@@ -62,35 +62,38 @@ pub fn current_part(r: &InvoiceRecord) -> Option<Part> {
             open: r.open_balance(),
         });
     };
-    let (covered, owed_again) = paid_into_plan(r, plan);
-    let mut left = covered;
     let of = u32::try_from(plan.parts.len()).unwrap_or(u32::MAX);
-    for (i, p) in plan.parts.iter().enumerate() {
-        let amount = if i == 0 {
-            p.amount + owed_again
-        } else {
-            p.amount
-        };
-        let take = left.min(amount);
-        left -= take;
-        if take < amount {
-            return Some(Part {
-                index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                of,
-                due_date: p.due_date,
-                open: amount - take,
-            });
-        }
-    }
-    None
+    plan_parts(r, plan)
+        .into_iter()
+        .zip(1u32..)
+        .find(|((_, amount, paid), _)| paid < amount)
+        .map(|((due_date, amount, paid), index)| Part {
+            index,
+            of,
+            due_date,
+            open: amount - paid,
+        })
 }
 
-/// Money paid since the plan was made, and money from before it that was refunded since.
-fn paid_into_plan(r: &InvoiceRecord, plan: &InstallmentPlan) -> (Decimal, Decimal) {
-    (
-        (r.paid_total - plan.paid_before).max(Decimal::ZERO),
-        (plan.paid_before - r.paid_total).max(Decimal::ZERO),
-    )
+/// Each part of a plan as (due date, amount, paid): payments since the plan pay the parts in order;
+/// money from before the plan that was refunded since is owed again on the first part.
+fn plan_parts(r: &InvoiceRecord, plan: &InstallmentPlan) -> Vec<(NaiveDate, Decimal, Decimal)> {
+    let mut left = (r.paid_total - plan.paid_before).max(Decimal::ZERO);
+    let owed_again = (plan.paid_before - r.paid_total).max(Decimal::ZERO);
+    plan.parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let amount = if i == 0 {
+                p.amount + owed_again
+            } else {
+                p.amount
+            };
+            let paid = left.min(amount);
+            left -= paid;
+            (p.due_date, amount, paid)
+        })
+        .collect()
 }
 
 /// The stages carried out for a part, with the day each was.
@@ -215,22 +218,13 @@ pub fn installments_json(r: &InvoiceRecord) -> serde_json::Value {
         return serde_json::Value::Null;
     };
     let money = |d: Decimal| d.normalize().to_string();
-    let (mut left, owed_again) = paid_into_plan(r, plan);
-    let parts: Vec<_> = plan
-        .parts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let amount = if i == 0 {
-                p.amount + owed_again
-            } else {
-                p.amount
-            };
-            let paid = left.min(amount);
-            left -= paid;
+    let parts: Vec<_> = plan_parts(r, plan)
+        .into_iter()
+        .zip(1..)
+        .map(|((due_date, amount, paid), part)| {
             serde_json::json!({
-                "part": i + 1,
-                "due_date": p.due_date,
+                "part": part,
+                "due_date": due_date,
                 "amount": money(amount),
                 "paid": money(paid),
                 "open": money(amount - paid),
