@@ -13,7 +13,7 @@
 //! | payment | `SELLER#{id}` | `PAY#{provider}:{payment}` | `doc` = PaymentRecord JSON, `version` |
 //! | receipt | `SELLER#{id}` | `RCPT#{receipt}` | `doc` = ReceiptRecord JSON, `version` |
 //!
-//! Indexes (all projecting every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
+//! Indexes (the first three project every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
 //! `ByIssueDate` (GSI2: seller / date#id), `ByAmount` (GSI3: seller / amount#id) and the sparse
 //! `ByNextAction` (GSI4: `REMIND#{shard}` / `{next action day}#seller#id`, keys only, present only while
 //! the invoice can be reminded: the dunning scheduler reads exactly the invoices due).
