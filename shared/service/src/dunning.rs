@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use crate::app::{App, AppError, field, invalid_state, tokyo_date};
 use crate::mail::{
-    MailJobError, SEND_CLAIM_SECONDS, amount, bank_transfer_lines, base64_lines, encode_header,
+    MailJobError, SEND_CLAIM_SECONDS, amount, bank_transfer_lines, base64_lines, each_message,
+    encode_header,
 };
 use crate::ports::{Clock, DocumentArchive, EventBus, Mailer, MessageQueue, Store};
 use crate::record::{
@@ -734,29 +735,10 @@ where
         from: &str,
         messages: &[(String, String)],
     ) -> Vec<String> {
-        let mut failed = Vec::new();
-        for (id, body) in messages {
-            let msg: QueueMessage = match serde_json::from_str(body) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::error!(message_id = %id, error = %e, "not a reminder message");
-                    failed.push(id.clone());
-                    continue;
-                }
-            };
-            // Boxed: the reminder future is deep (claim, send, record); inline, the functions' async
-            // main exceeds rustc's type-layout depth in release builds.
-            match Box::pin(self.remind(mailer, from, &msg)).await {
-                Ok(outcome) => {
-                    tracing::info!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, ?outcome, "handled");
-                }
-                Err(e) => {
-                    tracing::warn!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, error = %e, "failed");
-                    failed.push(id.clone());
-                }
-            }
-        }
-        failed
+        each_message(messages, |msg| async move {
+            self.remind(mailer, from, &msg).await
+        })
+        .await
     }
 
     /// Agree an installment plan (分割払い) on an invoice's open balance. Repeating the same request

@@ -581,23 +581,45 @@ where
     M: Mailer,
     C: Clock,
 {
+    each_message(messages, |msg| async move {
+        mail_document(store, archive, mailer, clock, from, &msg).await
+    })
+    .await
+}
+
+/// The loop of every SQS consumer: parse each `(message id, body)`, handle it, log the outcome, and
+/// return the ids that failed. A body that is not a message fails every time, so a poison message ends
+/// in the dead-letter queue after the redrive count.
+pub(crate) async fn each_message<F, Fut, O>(messages: &[(String, String)], handle: F) -> Vec<String>
+where
+    F: Fn(QueueMessage) -> Fut,
+    Fut: std::future::Future<Output = Result<O, MailJobError>>,
+    O: std::fmt::Debug,
+{
     let mut failed = Vec::new();
     for (id, body) in messages {
         let msg: QueueMessage = match serde_json::from_str(body) {
             Ok(m) => m,
             Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "not an invoice message");
+                tracing::error!(message_id = %id, error = %e, "not a queue message");
                 failed.push(id.clone());
                 continue;
             }
         };
-        // Boxed: inline, the function's async main exceeds rustc's type-layout depth in release builds.
-        match Box::pin(mail_document(store, archive, mailer, clock, from, &msg)).await {
+        let (event, seller_id, invoice_id, payment) = (
+            msg.event.clone(),
+            msg.seller_id.clone(),
+            msg.invoice_id.clone(),
+            msg.payment.clone(),
+        );
+        // Boxed: the handlers' futures are deep (claim, send, record); inline, the functions' async
+        // main exceeds rustc's type-layout depth in release builds.
+        match Box::pin(handle(msg)).await {
             Ok(outcome) => {
-                tracing::info!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, ?outcome, "handled");
+                tracing::info!(message_id = %id, %event, %seller_id, %invoice_id, ?payment, ?outcome, "handled");
             }
             Err(e) => {
-                tracing::warn!(message_id = %id, seller_id = %msg.seller_id, invoice_id = %msg.invoice_id, error = %e, "failed");
+                tracing::warn!(message_id = %id, %event, %seller_id, %invoice_id, ?payment, error = %e, "failed");
                 failed.push(id.clone());
             }
         }

@@ -25,7 +25,8 @@ use seikyu_domain::money::{round_amount, round_tax};
 
 use crate::app::{backoff, fiscal_year, sha256_hex, tokyo_date};
 use crate::mail::{
-    MailJobError, SEND_CLAIM_SECONDS, amount, base64_lines, encode_header, html_escape,
+    MailJobError, SEND_CLAIM_SECONDS, amount, base64_lines, each_message, encode_header,
+    html_escape,
 };
 use crate::ports::{Clock, DocumentArchive, Mailer, Store, StoreError, Write};
 use crate::record::{
@@ -665,28 +666,10 @@ where
     M: Mailer,
     C: Clock,
 {
-    let mut failed = Vec::new();
-    for (id, body) in messages {
-        let msg: QueueMessage = match serde_json::from_str(body) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "not a receipt message");
-                failed.push(id.clone());
-                continue;
-            }
-        };
-        // Boxed: inline, the function's async main exceeds rustc's type-layout depth in release builds.
-        match Box::pin(handle_message(store, archive, mailer, clock, from, &msg)).await {
-            Ok((outcome, mail)) => {
-                tracing::info!(message_id = %id, seller_id = %msg.seller_id, payment = ?msg.payment, ?outcome, ?mail, "handled");
-            }
-            Err(e) => {
-                tracing::warn!(message_id = %id, seller_id = %msg.seller_id, payment = ?msg.payment, error = %e, "failed");
-                failed.push(id.clone());
-            }
-        }
-    }
-    failed
+    each_message(messages, |msg| async move {
+        handle_message(store, archive, mailer, clock, from, &msg).await
+    })
+    .await
 }
 
 #[cfg(test)]
