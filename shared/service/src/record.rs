@@ -541,38 +541,22 @@ impl OutboxEntry {
             _ if net_delta > Decimal::ZERO => "invoice.partially_paid",
             _ => "invoice.payment_refunded",
         };
-        let id = format!(
-            "{detail_type}#{}#{}#{}",
-            inv.seller_id, inv.invoice_id, inv.version
-        );
         let money = |d: Decimal| d.normalize().to_string();
-        let detail = serde_json::json!({
-            "event_id": id,
-            "seller_id": inv.seller_id,
-            "invoice_id": inv.invoice_id,
-            "invoice_number": inv.number,
-            "customer_id": inv.customer_id,
-            "status": inv.status.as_str(),
-            "currency": inv.currency,
-            "payable": money(inv.payable),
-            "paid_total": money(inv.paid_total),
-            "open_balance": money(inv.open_balance()),
-            "overpaid": money(inv.overpaid),
-            "payment": {
-                "id": payment.key(),
-                "method": payment.ledger.method,
-                "net_delta": money(net_delta),
-            },
-            "at": at,
-        });
-        OutboxEntry {
-            id,
-            delivery: Delivery::Bus(BusEvent {
-                detail_type: detail_type.into(),
-                detail: detail.to_string(),
+        OutboxEntry::invoice_event(
+            inv,
+            detail_type,
+            serde_json::json!({
+                "payable": money(inv.payable),
+                "paid_total": money(inv.paid_total),
+                "overpaid": money(inv.overpaid),
+                "payment": {
+                    "id": payment.key(),
+                    "method": payment.ledger.method,
+                    "net_delta": money(net_delta),
+                },
             }),
-            created_at: at,
-        }
+            at,
+        )
     }
 }
 
@@ -580,29 +564,55 @@ impl OutboxEntry {
     /// `invoice.escalated` for the seller's systems: the final notice went unanswered and a person
     /// should take the case over.
     pub fn escalated(inv: &InvoiceRecord, at: DateTime<Utc>) -> Self {
+        let reminders_sent = inv
+            .dunning
+            .reminders
+            .iter()
+            .filter(|r| r.message_id.is_some())
+            .count();
+        OutboxEntry::invoice_event(
+            inv,
+            "invoice.escalated",
+            serde_json::json!({
+                "buyer_name": inv.buyer_name,
+                "due_date": inv.due_date,
+                "reminders_sent": reminders_sent,
+            }),
+            at,
+        )
+    }
+
+    /// An event about an invoice for the sellers' bus: the invoice's identity, status and open balance,
+    /// plus `extra` fields. `detail.event_id` is stable per invoice version, so consumers can drop
+    /// duplicates (EventBridge delivers at least once).
+    fn invoice_event(
+        inv: &InvoiceRecord,
+        detail_type: &str,
+        extra: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Self {
         let id = format!(
-            "invoice.escalated#{}#{}#{}",
+            "{detail_type}#{}#{}#{}",
             inv.seller_id, inv.invoice_id, inv.version
         );
-        let money = |d: Decimal| d.normalize().to_string();
-        let detail = serde_json::json!({
+        let mut detail = serde_json::json!({
             "event_id": id,
             "seller_id": inv.seller_id,
             "invoice_id": inv.invoice_id,
             "invoice_number": inv.number,
             "customer_id": inv.customer_id,
-            "buyer_name": inv.buyer_name,
             "status": inv.status.as_str(),
             "currency": inv.currency,
-            "due_date": inv.due_date,
-            "open_balance": money(inv.open_balance()),
-            "reminders_sent": inv.dunning.reminders.iter().filter(|r| r.message_id.is_some()).count(),
+            "open_balance": inv.open_balance().normalize().to_string(),
             "at": at,
         });
+        if let (Some(d), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
+            d.extend(extra);
+        }
         OutboxEntry {
             id,
             delivery: Delivery::Bus(BusEvent {
-                detail_type: "invoice.escalated".into(),
+                detail_type: detail_type.into(),
                 detail: detail.to_string(),
             }),
             created_at: at,
