@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let (app, _) = Adapters::new(&sdk_config().await, &config).into_app();
+    let (app, _) = Adapters::new(&sdk_config().await, &config).into_app()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let app = &app;
         async move {

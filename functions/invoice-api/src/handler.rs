@@ -1,12 +1,8 @@
 //! API Gateway request <-> Seikyu's HTTP request/response.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use seikyu_aws::{DynamoStore, EventBridgeBus, S3Archive, SqsQueue};
-use seikyu_service::App;
+use seikyu_aws::FunctionApp;
 use seikyu_service::api::{ApiConfig, HttpRequest, handle as route};
-use seikyu_service::ports::SystemClock;
-
-type AwsApp = App<DynamoStore, S3Archive, SqsQueue, EventBridgeBus, SystemClock>;
 
 /// Function URLs under `cargo lambda watch` keep a `/lambda-url/<name>` prefix; API Gateway does not.
 fn route_path(path: &str) -> &str {
@@ -17,7 +13,11 @@ fn route_path(path: &str) -> &str {
 }
 
 #[tracing::instrument(skip_all, fields(method = %req.method(), path = %req.uri().path(), seller_id = tracing::field::Empty))]
-pub async fn handle(app: &AwsApp, api: &ApiConfig, req: Request) -> Result<Response<Body>, Error> {
+pub async fn handle(
+    app: &FunctionApp,
+    api: &ApiConfig,
+    req: Request,
+) -> Result<Response<Body>, Error> {
     let path = route_path(req.uri().path()).to_string();
     let query = req
         .query_string_parameters()

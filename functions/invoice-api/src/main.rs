@@ -4,22 +4,13 @@ mod handler;
 
 use lambda_http::{Error, service_fn};
 use seikyu_aws::{Adapters, Config, init_tracing, sdk_config};
-use seikyu_service::App;
 use seikyu_service::api::ApiConfig;
-use seikyu_service::ports::SystemClock;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let adapters = Adapters::new(&sdk_config().await, &config);
-    let app = App {
-        store: adapters.store,
-        archive: adapters.archive,
-        queue: adapters.queue,
-        bus: adapters.bus,
-        clock: SystemClock,
-    };
+    let (app, _) = Adapters::new(&sdk_config().await, &config).into_app()?;
     let api = ApiConfig {
         admin_key_sha256: config.admin_key_sha256,
     };

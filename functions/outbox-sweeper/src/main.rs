@@ -3,8 +3,6 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use seikyu_aws::{Adapters, Config, init_tracing, sdk_config};
-use seikyu_service::App;
-use seikyu_service::ports::SystemClock;
 use serde_json::{Value, json};
 
 /// Entries handled per run, well within the 10 s timeout (two calls each); the schedule runs every minute.
@@ -14,14 +12,7 @@ const BATCH: usize = 100;
 async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let a = Adapters::new(&sdk_config().await, &config);
-    let app = App {
-        store: a.store,
-        archive: a.archive,
-        queue: a.queue,
-        bus: a.bus,
-        clock: SystemClock,
-    };
+    let (app, _) = Adapters::new(&sdk_config().await, &config).into_app()?;
     lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| {
         let app = &app;
         async move {

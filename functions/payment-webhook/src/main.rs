@@ -2,8 +2,6 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
 use seikyu_aws::{Adapters, Config, SsmSecrets, init_tracing, sdk_config};
-use seikyu_service::App;
-use seikyu_service::ports::SystemClock;
 use seikyu_service::webhook::handle_webhook;
 
 #[tokio::main]
@@ -11,14 +9,7 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
     let sdk = sdk_config().await;
-    let adapters = Adapters::new(&sdk, &config);
-    let app = App {
-        store: adapters.store,
-        archive: adapters.archive,
-        queue: adapters.queue,
-        bus: adapters.bus,
-        clock: SystemClock,
-    };
+    let (app, _) = Adapters::new(&sdk, &config).into_app()?;
     let secrets = SsmSecrets::new(
         aws_sdk_ssm::Client::new(&sdk),
         &config.webhook_secrets_prefix,

@@ -3,8 +3,9 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use seikyu_aws::{Adapters, Config, batch_response, init_tracing, sdk_config, sqs_messages};
-use seikyu_service::ports::SystemClock;
+use seikyu_aws::{
+    Adapters, Config, batch_response, function_clock, init_tracing, sdk_config, sqs_messages,
+};
 use seikyu_service::receipt::handle_batch;
 
 #[tokio::main]
@@ -12,12 +13,14 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
     let a = Adapters::new(&sdk_config().await, &config);
+    let clock = function_clock()?;
     let from = config.sender_email.clone();
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let (store, archive, mailer, from) = (&a.store, &a.archive, &a.mailer, &from);
+        let (store, archive, mailer, clock, from) =
+            (&a.store, &a.archive, &a.mailer, &clock, &from);
         async move {
             let messages = sqs_messages(event.payload);
-            let failed = handle_batch(store, archive, mailer, &SystemClock, from, &messages).await;
+            let failed = handle_batch(store, archive, mailer, clock, from, &messages).await;
             Ok::<_, Error>(batch_response(failed))
         }
     }))

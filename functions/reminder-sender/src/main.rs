@@ -9,7 +9,7 @@ use seikyu_aws::{Adapters, Config, batch_response, init_tracing, sdk_config, sqs
 async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let (app, mailer) = Adapters::new(&sdk_config().await, &config).into_app();
+    let (app, mailer) = Adapters::new(&sdk_config().await, &config).into_app()?;
     let from = config.sender_email.clone();
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let (app, mailer, from) = (&app, &mailer, &from);

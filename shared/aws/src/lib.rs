@@ -3,6 +3,7 @@
 //! Endpoints and credentials come from the standard AWS environment; `AWS_ENDPOINT_URL` points every
 //! client at LocalStack for local runs.
 
+pub mod clock;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod s3;
@@ -11,9 +12,9 @@ pub mod sqs;
 pub mod ssm;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use seikyu_service::ports::SystemClock;
 use thiserror::Error;
 
+pub use clock::{FunctionClock, function_clock};
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgeBus;
 pub use s3::S3Archive;
@@ -22,8 +23,15 @@ pub use sqs::SqsQueue;
 pub use ssm::SsmSecrets;
 
 #[derive(Debug, Error)]
-#[error("configuration: environment variable {0} is missing or empty")]
-pub struct ConfigError(pub &'static str);
+pub enum ConfigError {
+    #[error("configuration: environment variable {0} is missing or empty")]
+    Missing(&'static str),
+    #[error("configuration: environment variable {name} must be {expected}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+    },
+}
 
 /// Settings every function reads at start (fails at init, not per request).
 #[derive(Debug, Clone)]
@@ -46,7 +54,7 @@ fn var(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .ok_or(ConfigError(name))
+        .ok_or(ConfigError::Missing(name))
 }
 
 impl Config {
@@ -80,6 +88,10 @@ pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(b.build())
 }
 
+/// The use cases as every function runs them.
+pub type FunctionApp =
+    seikyu_service::App<DynamoStore, S3Archive, SqsQueue, EventBridgeBus, FunctionClock>;
+
 /// All adapters from one SDK configuration.
 pub struct Adapters {
     pub store: DynamoStore,
@@ -110,23 +122,19 @@ impl Adapters {
 }
 
 impl Adapters {
-    /// The use cases over these adapters (and the mailer, which only the mail-sending functions use).
-    pub fn into_app(
-        self,
-    ) -> (
-        seikyu_service::App<DynamoStore, S3Archive, SqsQueue, EventBridgeBus, SystemClock>,
-        SesMailer,
-    ) {
-        (
+    /// The use cases over these adapters on the functions' clock (and the mailer, which only the
+    /// mail-sending functions use).
+    pub fn into_app(self) -> Result<(FunctionApp, SesMailer), ConfigError> {
+        Ok((
             seikyu_service::App {
                 store: self.store,
                 archive: self.archive,
                 queue: self.queue,
                 bus: self.bus,
-                clock: SystemClock,
+                clock: function_clock()?,
             },
             self.mailer,
-        )
+        ))
     }
 }
 
