@@ -3,10 +3,14 @@
 # and the Lambda functions running under `cargo lambda watch`.
 #
 #   scripts/local-stack.sh install   # tools only (LocalStack, DynamoDB Local, cargo-lambda, cfn-lint)
-#   scripts/local-stack.sh up        # install, start LocalStack, deploy the template, start the functions
+#   scripts/local-stack.sh up        # install, start LocalStack, deploy the template, build and start the functions
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh down      # stops only the processes this script started (by PID)
 #
+# SEIKYU_TEST_DATE=YYYY-MM-DD runs the functions on a test clock that reads 10:00 JST on that date when
+# they start (then runs on): the functions are debug builds with the cargo feature `test-clock`, which
+# release builds cannot have (see shared/aws/src/clock.rs). Unset, their clock is the system clock.
+# `.local/stack.env` records the clock's offset (SEIKYU_TEST_CLOCK_OFFSET_SECONDS) for the tests.
 # `up` twice is harmless: running processes are kept, the stack is updated in place.
 # Everything lives under .local/ (git-ignored). Facts this follows: ../shared/LOCAL-AWS.md.
 # After `up`, `.local/stack.env` holds the resource names; `source` it to talk to the stack.
@@ -118,20 +122,42 @@ deploy() {
     --template infra/template.yaml --env-out "$LOCAL/stack.env"
 }
 
+# The functions' clock: `.local/clock.env` with the offset from the system clock, in seconds, that makes
+# it read 10:00 JST on SEIKYU_TEST_DATE now (0 without a date).
+write_clock() {
+  local want=${SEIKYU_TEST_DATE:-} offset=0
+  if [ -n "$want" ]; then
+    [[ $want =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] && date -d "${want}T10:00:00+09:00" +%s >/dev/null 2>&1 ||
+      { log "SEIKYU_TEST_DATE=$want is not a date (YYYY-MM-DD)"; return 1; }
+    offset=$(( $(date -d "${want}T10:00:00+09:00" +%s) - $(date +%s) ))
+  fi
+  printf 'SEIKYU_TEST_DATE=%s\nSEIKYU_TEST_CLOCK_OFFSET_SECONDS=%s\n' "$want" "$offset" >"$LOCAL/clock.env"
+}
+
 start_functions() {
   if alive lambda-watch; then
     log "cargo lambda watch already running (pid $(cat "$LOCAL/pids/lambda-watch.pid"))"
+    local running
+    running=$(sed -n 's/^SEIKYU_TEST_DATE=//p' "$LOCAL/clock.env" 2>/dev/null)
+    if [ "$running" != "${SEIKYU_TEST_DATE:-}" ]; then
+      log "the functions run for SEIKYU_TEST_DATE='$running', not '${SEIKYU_TEST_DATE:-}': run \`$0 down\` first"
+      return 1
+    fi
     return
   fi
+  write_clock
   log "starting the functions: cargo lambda watch on 127.0.0.1:$LAMBDA_PORT"
   # The functions read their configuration from the environment, as on Lambda.
   set -a
   # shellcheck disable=SC1091
   . "$LOCAL/stack.env"
+  # shellcheck disable=SC1091
+  . "$LOCAL/clock.env"
   set +a
+  log "functions' clock: ${SEIKYU_TEST_DATE:-system clock} (offset ${SEIKYU_TEST_CLOCK_OFFSET_SECONDS} s)"
   export AWS_ENDPOINT_URL=http://$EDGE RUST_LOG=${RUST_LOG:-info}
   PATH=$LOCAL/tools-venv/bin:$PATH nohup cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" \
-    >"$LOCAL/logs/lambda-watch.log" 2>&1 &
+    --features test-clock >"$LOCAL/logs/lambda-watch.log" 2>&1 &
   echo $! >"$LOCAL/pids/lambda-watch.pid"
   for _ in $(seq 1 600); do
     if curl -s -o /dev/null "http://127.0.0.1:$LAMBDA_PORT/" 2>/dev/null; then
@@ -142,6 +168,21 @@ start_functions() {
     sleep 1
   done
   log "cargo lambda watch did not answer in 600 s"; return 1
+}
+
+# `cargo lambda watch` builds a function on its first request: build and start every one now, not
+# inside a test (each answers an empty event; the scheduler refuses one without a time, after starting).
+warm_functions() {
+  local lambda=http://127.0.0.1:$LAMBDA_PORT
+  log "building and starting the functions (first requests)"
+  curl -s -o /dev/null --max-time 900 "$lambda/lambda-url/invoice-api/invoices" || true
+  curl -s -o /dev/null --max-time 900 "$lambda/lambda-url/payment-webhook/" || true
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/outbox-sweeper/invocations" -d '{}' || true
+  curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/dunning-scheduler/invocations" -d '{"time":"warm-up"}' || true
+  local f
+  for f in invoice-mailer receipt-issuer reminder-sender; do
+    curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/$f/invocations" -d '{"Records":[]}' || true
+  done
 }
 
 stop() {
@@ -172,7 +213,11 @@ case "${1:-}" in
     install
     start_localstack
     deploy
-    [ "${SEIKYU_NO_FUNCTIONS:-}" = 1 ] || start_functions
+    if [ "${SEIKYU_NO_FUNCTIONS:-}" != 1 ]; then
+      start_functions
+      cat "$LOCAL/clock.env" >>"$LOCAL/stack.env"
+      warm_functions
+    fi
     status
     ;;
   down)

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
+use seikyu_service::fiscal_year;
 use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue};
 use seikyu_service::ports::Clock;
@@ -30,11 +31,10 @@ pub fn api_config() -> ApiConfig {
     }
 }
 
+/// The use cases over `store`, on a clock that reads 10:00 JST on the suite's date
+/// ([`crate::dates::test_date`]: `SEIKYU_TEST_DATE`, else the fixtures' date).
 pub fn app<S: Store>(store: S) -> Arc<TestApp<S>> {
-    let at = Utc
-        .with_ymd_and_hms(2026, 11, 5, 1, 0, 0)
-        .single()
-        .expect("time");
+    let at = crate::dates::ten_jst(crate::dates::test_date());
     Arc::new(App {
         store,
         archive: MemoryArchive::default(),
@@ -54,10 +54,28 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// The valid fixture `name`, issued on the suite's date (its other dates moved with it).
 pub fn fixture(name: &str) -> InvoiceInput {
-    let path = crate::fixtures_dir("valid").join(format!("{name}.json"));
-    invoice_from_json(&std::fs::read(&path).expect("fixture")).expect("fixture parses")
+    fixture_issued(name, crate::dates::test_date())
 }
+
+/// The valid fixture `name`, issued on `day`.
+pub fn fixture_issued(name: &str, day: chrono::NaiveDate) -> InvoiceInput {
+    let json = crate::dates::fixture_on(name, day);
+    invoice_from_json(&serde_json::to_vec(&json).expect("json")).expect("fixture parses")
+}
+
+/// The number `n` of the test sellers' (prefix AOZ, fiscal year from April) `series` ("" for invoices,
+/// "CN-" for credit notes, "R-" for receipts) in the fiscal year of the suite's date.
+pub fn number(series: &str, n: u32) -> String {
+    let fy = fiscal_year(crate::dates::test_date(), 4);
+    format!("AOZ-{series}{fy}-{n:06}")
+}
+
+/// Held by the checks that leave an entry in the shared outbox for their own sweep to find, from the
+/// entry's write to that sweep: a sweep takes every entry old enough, whoever wrote it, and on DynamoDB
+/// the outbox is shared by the checks running in parallel.
+static OUTBOX_SWEEPS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A fresh Japanese seller (the jp fixtures' seller) and its API key.
 pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (SellerAccount, String) {
@@ -173,7 +191,7 @@ pub async fn gapless_numbers_under_concurrency<S: Store>(app: Arc<TestApp<S>>, n
         numbers.push(r.expect("task").expect("created").number);
     }
     numbers.sort();
-    let want: Vec<String> = (1..=n).map(|i| format!("AOZ-2026-{i:06}")).collect();
+    let want: Vec<String> = (1..=n as u32).map(|i| number("", i)).collect();
     assert_eq!(numbers, want);
 }
 
@@ -328,6 +346,7 @@ pub async fn tenant_isolation<S: Store>(app: Arc<TestApp<S>>) {
 pub async fn outbox_survives_a_failed_send<S: Store>(app: Arc<TestApp<S>>) {
     let (account, _) = seller(&app, None).await;
     app.queue.drain(QueueName::Issued);
+    let _sweeps = OUTBOX_SWEEPS.lock().await;
     app.queue.fail_next(1);
     let r = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))
@@ -383,7 +402,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         .await
         .expect("second");
     assert_eq!(second.status, InvoiceStatus::PendingReview);
-    assert_eq!(second.number, "AOZ-2026-000002");
+    assert_eq!(second.number, number("", 2));
     let queued: Vec<_> = app
         .queue
         .drain(QueueName::Issued)
@@ -433,7 +452,8 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         .await
         .expect("third");
     assert_eq!(
-        third.number, "AOZ-2026-000003",
+        third.number,
+        number("", 3),
         "the rejected invoice took no number"
     );
     assert_eq!(third.status, InvoiceStatus::PendingReview);
@@ -462,24 +482,21 @@ pub async fn void_and_dispute<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(r.status, 200, "{}", r.json_body());
     let v = r.json_body();
     assert_eq!(v["invoice"]["status"], "void");
-    assert_eq!(v["credit_note"]["number"], "AOZ-CN-2026-000001");
+    assert_eq!(v["credit_note"]["number"], number("CN-", 1));
     assert_eq!(
         v["credit_note"]["credits"],
         Value::String(a.invoice_id.clone())
     );
     assert_eq!(
         v["invoice"]["voided"]["credit_note_id"],
-        "AOZ-CN-2026-000001"
+        number("CN-", 1).as_str()
     );
     assert_eq!(
         v["credit_note"]["totals"]["payable"],
         v["invoice"]["totals"]["payable"]
     );
     // The credit note document is archived and is a UBL CreditNote referencing the invoice.
-    let cn_xml = app
-        .ubl(&account, "AOZ-CN-2026-000001")
-        .await
-        .expect("cn ubl");
+    let cn_xml = app.ubl(&account, &number("CN-", 1)).await.expect("cn ubl");
     let doc = seikyu_einvoice::read(std::str::from_utf8(&cn_xml).expect("utf-8")).expect("reads");
     assert_eq!(
         doc.invoice.preceding_invoice.map(|p| p.number),
@@ -541,13 +558,15 @@ pub async fn void_and_dispute<S: Store>(app: Arc<TestApp<S>>) {
         ),
     )
     .await;
-    assert_eq!(r.json_body()["credit_note"]["number"], "AOZ-CN-2026-000002");
+    assert_eq!(r.json_body()["credit_note"]["number"], number("CN-", 2));
 }
 
 pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
     let (account, key) = seller(&app, None).await;
+    // Invoices issued on days 1, 3, 5, 7 and 9 of a stretch ending four days after the suite's date.
+    let day = |n: i64| crate::dates::test_date() + Duration::days(n - 5);
     let mut made = Vec::new();
-    for (i, (day, qty, customer)) in [
+    for (i, (n, qty, customer)) in [
         (1, "1", "C-A"),
         (3, "10", "C-A"),
         (5, "100", "C-B"),
@@ -558,8 +577,8 @@ pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
     .enumerate()
     {
         let mut inv = fixture("jp-three-lines-105-yen-floor");
-        inv.issue_date = chrono::NaiveDate::from_ymd_opt(2026, 11, day).expect("date");
-        inv.due_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 31);
+        inv.issue_date = day(n);
+        inv.due_date = Some(day(60));
         inv.lines.truncate(1);
         inv.lines[0].quantity = qty.parse().expect("qty");
         inv.buyer.customer_id = Some(customer.into());
@@ -569,45 +588,35 @@ pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
             .unwrap_or_else(|e| panic!("invoice {i}: {e:?}"));
         made.push(r);
     }
-    let ids = |p: &seikyu_service::record::Page| {
-        p.items
-            .iter()
-            .map(|r| r.issue_date.to_string())
-            .collect::<Vec<_>>()
-    };
-    let q = |f: fn(&mut SearchQuery)| {
+    let ids =
+        |p: &seikyu_service::record::Page| p.items.iter().map(|r| r.issue_date).collect::<Vec<_>>();
+    let q = |f: &dyn Fn(&mut SearchQuery)| {
         let mut q = SearchQuery::default();
         f(&mut q);
         q
     };
-    let all = app.search(&account, &q(|_| {})).await.expect("all");
+    let all = app.search(&account, &q(&|_| {})).await.expect("all");
     assert_eq!(
         ids(&all),
-        [
-            "2026-11-09",
-            "2026-11-07",
-            "2026-11-05",
-            "2026-11-03",
-            "2026-11-01"
-        ],
+        [day(9), day(7), day(5), day(3), day(1)],
         "newest first"
     );
     let range = app
         .search(
             &account,
-            &q(|q| {
-                q.from = chrono::NaiveDate::from_ymd_opt(2026, 11, 3);
-                q.to = chrono::NaiveDate::from_ymd_opt(2026, 11, 7);
+            &q(&|q| {
+                q.from = Some(day(3));
+                q.to = Some(day(7));
             }),
         )
         .await
         .expect("range");
-    assert_eq!(ids(&range), ["2026-11-07", "2026-11-05", "2026-11-03"]);
+    assert_eq!(ids(&range), [day(7), day(5), day(3)]);
     // 105 x qty + 10% tax (floor): 115, 1155, 11550, 115500, 346.
     let amounts = app
         .search(
             &account,
-            &q(|q| {
+            &q(&|q| {
                 q.min_amount = Some(Decimal::from(300));
                 q.max_amount = Some(Decimal::from(20_000));
             }),
@@ -624,14 +633,14 @@ pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
     let customer = app
         .search(
             &account,
-            &q(|q| {
+            &q(&|q| {
                 q.customer = Some("C-A".into());
-                q.from = chrono::NaiveDate::from_ymd_opt(2026, 11, 2);
+                q.from = Some(day(2));
             }),
         )
         .await
         .expect("customer");
-    assert_eq!(ids(&customer), ["2026-11-09", "2026-11-03"]);
+    assert_eq!(ids(&customer), [day(9), day(3)]);
     // Pages of two: every invoice exactly once.
     let mut seen = Vec::new();
     let mut cursor = None;
@@ -755,7 +764,10 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(email.to, ["ap@midori.example.jp"]);
     // The mail is readable and carries the UBL.
     let raw = String::from_utf8(mailer.sent()[0].raw.clone()).expect("ascii mime");
-    assert!(raw.contains("Content-Type: application/xml; name=\"AOZ-2026-000001.xml\""));
+    assert!(raw.contains(&format!(
+        "Content-Type: application/xml; name=\"{}.xml\"",
+        number("", 1)
+    )));
     assert!(raw.contains("multipart/alternative") && raw.contains("text/html"));
     assert!(
         raw.contains("boundary=\"seikyu-mix-") && raw.contains("boundary=\"seikyu-alt-"),
@@ -1305,7 +1317,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     let ReceiptOutcome::Issued { receipt_id: r1, .. } = first else {
         panic!("{first:?}")
     };
-    assert!(r1.ends_with("-R-2026-000001"), "{r1}");
+    assert_eq!(r1, number("R-", 1));
     // A transient SES failure, then the redelivery sends; four more deliveries, two in parallel.
     mailer.fail_next(1);
     assert_eq!(
@@ -1402,7 +1414,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         pb.receipts
     );
     let r2 = pb.receipts[0].clone();
-    assert!(r2.ends_with("-R-2026-000002"), "gapless: {r2}");
+    assert_eq!(r2, number("R-", 2), "gapless");
     let paid = app.get(&account, &inv.invoice_id).await.expect("invoice");
     assert_eq!(paid.status, InvoiceStatus::Paid);
     let full = app.receipt(&account, &r2).await.expect("receipt");
@@ -1449,7 +1461,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     let c = cancelled.cancelled.clone().expect("cancellation");
     assert_eq!((c.reason.as_str(), c.refunded), ("refunded", refund));
     let r3 = c.replaced_by.clone().expect("replaced");
-    assert!(r3.ends_with("-R-2026-000003"), "{r3}");
+    assert_eq!(r3, number("R-", 3));
     let replacement = app.receipt(&account, &r3).await.expect("receipt");
     assert_eq!(
         (replacement.amount, replacement.replaces.as_deref()),
@@ -1514,7 +1526,11 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     );
     assert_eq!(
         app.store
-            .sequence_value(&format!("{}#RCT#2026", account.seller_id))
+            .sequence_value(&format!(
+                "{}#RCT#{}",
+                account.seller_id,
+                fiscal_year(crate::dates::test_date(), 4)
+            ))
             .await
             .expect("seq"),
         3,
@@ -1673,12 +1689,10 @@ pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
         400
     );
     // The bus is down: the payment is applied all the same; the sweeper publishes later. (The clock moves
-    // to a time no other test uses: the DynamoDB outbox is shared by parallel tests.)
-    app.clock.set(
-        Utc.with_ymd_and_hms(2030, 1, 7, 0, 0, 0)
-            .single()
-            .expect("time"),
-    );
+    // three years on, past every other check's clock, so that no other check's sweep finds this entry
+    // old enough to take.)
+    let _sweeps = OUTBOX_SWEEPS.lock().await;
+    app.clock.set(app.clock.now() + Duration::days(3 * 365));
     app.bus.fail_next(1);
     app.queue.drain(QueueName::Receipts);
     let r = call(&app, apply(k1.clone(), &inv.invoice_id)).await;

@@ -16,12 +16,25 @@ use seikyu_service::memory::MemoryMailer;
 use seikyu_service::record::{InvoiceRecord, InvoiceStatus, QueueName, SellerAccount};
 use serde_json::{Value, json};
 
-use crate::contract::{Store, TestApp, api_config, fixture, request, seller};
+use crate::contract::{Store, TestApp, api_config, fixture_issued, request, seller};
 
 const FROM: &str = "billing@seikyu.test";
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// The day these checks start on. They assert the 2026-27 calendar day by day (weekends, New Year's
+/// Day, business-day moves, the late fee over a given number of days), so they run on it whatever
+/// `SEIKYU_TEST_DATE` says: each starts its clock at 10:00 JST on this day, and their invoices are
+/// issued on it. The rest of the contract suite follows `SEIKYU_TEST_DATE`.
+fn calendar_start() -> NaiveDate {
+    ymd(2026, 11, 5)
+}
+
+/// Put `app`'s clock on [`calendar_start`].
+fn on_the_calendar<S: Store>(app: &TestApp<S>) {
+    app.clock.set(crate::dates::ten_jst(calendar_start()));
 }
 
 /// 09:00 in Tokyo on `day` (00:00 UTC): when the default schedule fires.
@@ -85,7 +98,7 @@ async fn invoice<S: Store>(
     account: &SellerAccount,
     due: NaiveDate,
 ) -> InvoiceRecord {
-    let mut input = fixture("jp-standard-10-lines");
+    let mut input = fixture_issued("jp-standard-10-lines", calendar_start());
     input.due_date = Some(due);
     app.create_invoice(account, input).await.expect("invoice")
 }
@@ -124,6 +137,7 @@ async fn with_late_fee<S: Store>(app: &TestApp<S>) -> (SellerAccount, String) {
 /// on Tue 12-01, firm on Mon 12-07, final on Mon 12-14, escalation on Mon 12-21, one mail each and
 /// nothing on any other day; a second firing of the schedule and a redelivered message send nothing.
 pub async fn walks_every_stage<S: Store>(app: Arc<TestApp<S>>) {
+    on_the_calendar(&app);
     let (account, key) = with_late_fee(&app).await;
     let mailer = MemoryMailer::default();
     let inv = invoice(&app, &account, ymd(2026, 11, 30)).await;
@@ -253,6 +267,7 @@ pub async fn walks_every_stage<S: Store>(app: Arc<TestApp<S>>) {
 /// business day: due Thu 2026-12-31, the gentle reminder (+1) skips New Year's Day and the weekend to
 /// Mon 2027-01-04.
 pub async fn tokyo_days_and_holidays<S: Store>(app: Arc<TestApp<S>>) {
+    on_the_calendar(&app);
     let (account, _) = seller(&app, None).await;
     let mailer = MemoryMailer::default();
     let inv = invoice(&app, &account, ymd(2026, 11, 30)).await;
@@ -309,6 +324,7 @@ pub async fn tokyo_days_and_holidays<S: Store>(app: Arc<TestApp<S>>) {
 /// leaves the index. A dispute pauses the schedule (a queued reminder is dropped) and resolving it
 /// resumes where it was.
 pub async fn payment_race_and_disputes<S: Store>(app: Arc<TestApp<S>>) {
+    on_the_calendar(&app);
     let (account, key) = seller(&app, None).await;
     let mailer = MemoryMailer::default();
     let paid = invoice(&app, &account, ymd(2026, 11, 30)).await;
@@ -479,6 +495,7 @@ pub async fn payment_race_and_disputes<S: Store>(app: Arc<TestApp<S>>) {
 /// `POST /invoices/{id}/installments` splits the open balance (remainder on the last part); reminders
 /// follow the first part not paid; payments pay the parts in order.
 pub async fn installments<S: Store>(app: Arc<TestApp<S>>) {
+    on_the_calendar(&app);
     let (account, key) = seller(&app, None).await;
     let mailer = MemoryMailer::default();
     let inv = invoice(&app, &account, ymd(2026, 11, 30)).await;
@@ -604,6 +621,7 @@ pub async fn installments<S: Store>(app: Arc<TestApp<S>>) {
 /// `GET`/`PUT /dunning-policy`: the defaults, a refused policy with its field, and new invoices
 /// following the seller's policy (existing ones keep theirs).
 pub async fn policy_api<S: Store>(app: Arc<TestApp<S>>) {
+    on_the_calendar(&app);
     let (account, key) = seller(&app, None).await;
     let old = invoice(&app, &account, ymd(2026, 11, 30)).await;
     let r = handle(
@@ -671,6 +689,7 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_service::mail::MailJobError;
     use seikyu_service::ports::Write;
     use seikyu_service::record::{QueueMessage, ReminderClaim};
+    on_the_calendar(&app);
     let (account, _) = seller(&app, None).await;
     let mailer = Arc::new(MemoryMailer::default());
     let inv = invoice(&app, &account, ymd(2026, 11, 30)).await;

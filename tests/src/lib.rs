@@ -148,6 +148,7 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
     out
 }
 pub mod contract;
+pub mod dates;
 pub mod dunning;
 
 /// The local AWS stack started by `scripts/local-stack.sh up`, if it is running.
@@ -161,6 +162,25 @@ impl LocalStack {
             .get(key)
             .map(String::as_str)
             .unwrap_or_else(|| panic!("{key} missing in .local/stack.env"))
+    }
+
+    /// The functions' clock: the system clock moved by the offset `scripts/local-stack.sh` started them
+    /// with (`SEIKYU_TEST_DATE`; 0 without one).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset: i64 = self
+            .env
+            .get("SEIKYU_TEST_CLOCK_OFFSET_SECONDS")
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|e| panic!("SEIKYU_TEST_CLOCK_OFFSET_SECONDS={v:?}: {e}"))
+            })
+            .unwrap_or(0);
+        chrono::Utc::now() + chrono::Duration::seconds(offset)
+    }
+
+    /// The functions' Tokyo date now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        seikyu_service::tokyo_date(self.now())
     }
 
     /// SDK configuration pointing at LocalStack with its test credentials.

@@ -3,11 +3,19 @@
 //! mailer (receive, invoke the function, delete what it did not report as failed), as AWS would.
 //!
 //! Start the stack with `scripts/local-stack.sh up`; without it these tests skip (except under CI).
+//!
+//! No date is fixed here: the invoices are issued on the functions' date ([`LocalStack::today`]: the
+//! system clock, or the test clock `SEIKYU_TEST_DATE=YYYY-MM-DD scripts/local-stack.sh up` starts them
+//! on), and every expected number, day and timestamp is derived from it. Each test has its own seller
+//! and buyer, so no test's invoices count in another's screening or reminders.
 
 use std::io::Read as _;
 use std::path::PathBuf;
 
 use base64::Engine as _;
+use chrono::NaiveDate;
+use seikyu_service::fiscal_year;
+use seikyu_tests::dates::fixture_on;
 use seikyu_tests::{LocalStack, fatal_findings, local_stack, validate_files, validator};
 use serde_json::{Value, json};
 
@@ -99,26 +107,60 @@ fn unique(prefix: &str) -> String {
     seikyu_tests::contract::unique(prefix)
 }
 
-fn fixture_json(name: &str) -> Value {
-    serde_json::from_slice(
-        &std::fs::read(seikyu_tests::fixtures_dir("valid").join(format!("{name}.json")))
-            .expect("fixture"),
-    )
-    .expect("json")
+/// A test's own seller (prefix E2E, fiscal year from April) with its API key, and its own buyer.
+struct Tenant {
+    seller: String,
+    key: String,
+    customer: String,
 }
 
-fn new_seller(c: &Client, stack: &LocalStack) -> (String, String) {
-    let id = unique("e2e");
-    let profile = fixture_json("jp-standard-10-lines")["seller"].clone();
-    let (status, body, _) = c.call(
-        "POST",
-        "/admin/sellers",
-        Some(stack.get("ADMIN_KEY")),
-        &[],
-        Some(&json!({ "seller_id": id, "number_prefix": "E2E", "profile": profile })),
+impl Tenant {
+    fn new(c: &Client, stack: &LocalStack) -> Self {
+        let seller = unique("e2e");
+        let profile = fixture_on("jp-standard-10-lines", stack.today())["seller"].clone();
+        let (status, body, _) = c.call(
+            "POST",
+            "/admin/sellers",
+            Some(stack.get("ADMIN_KEY")),
+            &[],
+            Some(&json!({ "seller_id": seller, "number_prefix": "E2E", "profile": profile })),
+        );
+        assert_eq!(status, 201, "{body}");
+        Tenant {
+            seller,
+            key: body["api_key"].as_str().expect("key").to_string(),
+            customer: unique("cust"),
+        }
+    }
+
+    /// The fixture `name` to this tenant's buyer, issued on the functions' date.
+    fn invoice(&self, stack: &LocalStack, name: &str) -> Value {
+        let mut v = fixture_on(name, stack.today());
+        v["buyer"]["customer_id"] = json!(self.customer);
+        v
+    }
+}
+
+/// The number `n` of an E2E seller's `series` ("" invoices, "CN-" credit notes, "R-" receipts) for a
+/// document issued on `day`.
+fn number(series: &str, day: NaiveDate, n: u32) -> String {
+    format!("E2E-{series}{}-{n:06}", fiscal_year(day, 4))
+}
+
+/// A date from a JSON answer.
+fn date(v: &Value) -> NaiveDate {
+    v.as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| panic!("not a date: {v}"))
+}
+
+/// `day` is the functions' date at some point between `before` and now (a run may cross midnight).
+fn assert_between(day: NaiveDate, before: NaiveDate, stack: &LocalStack) {
+    let after = stack.today();
+    assert!(
+        (before..=after).contains(&day),
+        "{day} is not the functions' date ({before}..={after})"
     );
-    assert_eq!(status, 201, "{body}");
-    (id, body["api_key"].as_str().expect("key").to_string())
 }
 
 /// Receive the invoice-issued queue's messages for `seller`, hand them to the mailer like the SQS event
@@ -240,10 +282,12 @@ fn xml_attachment(raw: &str) -> Vec<u8> {
 async fn invoice_lifecycle_over_http_and_localstack() {
     let Some(stack) = local_stack() else { return };
     let c = Client::new();
-    let (seller, key) = new_seller(&c, &stack);
+    let t = Tenant::new(&c, &stack);
+    let (seller, key) = (t.seller.clone(), t.key.clone());
 
     // Create, idempotently.
-    let body = fixture_json("jp-standard-10-lines");
+    let body = t.invoice(&stack, "jp-standard-10-lines");
+    let issued_on = date(&body["issue_date"]);
     let idem = [("idempotency-key", "e2e-order-1")];
     let (status, created, _) = c.call("POST", "/invoices", Some(&key), &idem, Some(&body));
     assert_eq!(status, 201, "{created}");
@@ -254,7 +298,7 @@ async fn invoice_lifecycle_over_http_and_localstack() {
         "same key, same body: same response"
     );
     let id = created["id"].as_str().expect("id").to_string();
-    assert_eq!(id, "E2E-2026-000001");
+    assert_eq!(id, number("", issued_on, 1));
     assert_eq!(created["status"], "issued");
 
     // Stored in DynamoDB, archived in S3 with the recorded hash.
@@ -352,7 +396,12 @@ async fn invoice_lifecycle_over_http_and_localstack() {
     // Searchable by date, amount and counterparty.
     let (status, found, _) = c.call(
         "GET",
-        "/invoices?from=2026-11-01&to=2026-11-30&min_amount=50000&customer=CUST-0042",
+        &format!(
+            "/invoices?from={}&to={}&min_amount=50000&customer={}",
+            issued_on - chrono::Duration::days(1),
+            issued_on,
+            t.customer
+        ),
         Some(&key),
         &[],
         None,
@@ -367,7 +416,7 @@ async fn invoice_lifecycle_over_http_and_localstack() {
     );
 
     // Tenant isolation and error shapes.
-    let (_, other_key) = new_seller(&c, &stack);
+    let other_key = Tenant::new(&c, &stack).key;
     assert_eq!(
         c.call(
             "GET",
@@ -398,7 +447,9 @@ async fn invoice_lifecycle_over_http_and_localstack() {
     );
     assert_eq!(status, 409, "same key, other body");
 
-    // Void issues a credit note; dispute is recorded.
+    // Void issues a credit note, numbered in the fiscal year of its issue date (the functions' date, or
+    // the invoice's when that is later).
+    let before = stack.today();
     let (status, voided, _) = c.call(
         "POST",
         &format!("/invoices/{id}/void"),
@@ -407,7 +458,12 @@ async fn invoice_lifecycle_over_http_and_localstack() {
         None,
     );
     assert_eq!(status, 200, "{voided}");
-    assert_eq!(voided["credit_note"]["number"], "E2E-CN-2026-000001");
+    let credited_on = date(&voided["credit_note"]["issue_date"]);
+    assert_between(credited_on, before.max(issued_on), &stack);
+    assert_eq!(
+        voided["credit_note"]["number"],
+        number("CN-", credited_on, 1)
+    );
 
     // The outbox sweeper runs on its schedule event.
     let swept = c.invoke(
@@ -421,8 +477,10 @@ async fn invoice_lifecycle_over_http_and_localstack() {
 async fn parallel_requests_get_gapless_numbers() {
     let Some(stack) = local_stack() else { return };
     let c = std::sync::Arc::new(Client::new());
-    let (_, key) = new_seller(&c, &stack);
-    let body = fixture_json("jp-three-lines-105-yen-floor");
+    let t = Tenant::new(&c, &stack);
+    let key = t.key.clone();
+    let body = t.invoice(&stack, "jp-three-lines-105-yen-floor");
+    let issued_on = date(&body["issue_date"]);
     let handles: Vec<_> = (0..8)
         .map(|i| {
             let (c, key, body) = (c.clone(), key.clone(), body.clone());
@@ -450,7 +508,7 @@ async fn parallel_requests_get_gapless_numbers() {
     assert_eq!(
         numbers,
         (1..=8)
-            .map(|i| format!("E2E-2026-{i:06}"))
+            .map(|i| number("", issued_on, i))
             .collect::<Vec<_>>()
     );
 }
@@ -484,13 +542,14 @@ fn stripe_signature(payload: &str, secret: &str, t: i64) -> String {
 async fn a_signed_stripe_webhook_pays_an_invoice() {
     let Some(stack) = local_stack() else { return };
     let c = Client::new();
-    let (seller, key) = new_seller(&c, &stack);
+    let t = Tenant::new(&c, &stack);
+    let (seller, key) = (t.seller.clone(), t.key.clone());
     let (status, created, _) = c.call(
         "POST",
         "/invoices",
         Some(&key),
         &[("idempotency-key", "wh-1")],
-        Some(&fixture_json("jp-standard-10-lines")),
+        Some(&t.invoice(&stack, "jp-standard-10-lines")),
     );
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_string();
@@ -510,10 +569,8 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         .send()
         .await
         .expect("put parameter");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64;
+    // Signed now by the functions' clock (Stripe's tolerance is five minutes).
+    let now = stack.now().timestamp();
     let event = json!({
         "id": format!("evt_{seller}"), "object": "event", "type": "payment_intent.succeeded", "created": now,
         "data": {"object": {"id": format!("pi_{seller}"), "object": "payment_intent", "amount": 58136, "amount_received": 58136,
@@ -588,6 +645,7 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
     );
 
     // The webhook put one receipt request on the receipt queue; receipt-issuer issues and mails it.
+    let before_receipt = stack.today();
     assert_eq!(
         pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
         1,
@@ -615,6 +673,9 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         None,
     );
     assert_eq!(status, 200, "{receipt}");
+    let receipted_on = date(&receipt["issue_date"]);
+    assert_between(receipted_on, before_receipt, &stack);
+    assert_eq!(receipt_id, number("R-", receipted_on, 1));
     assert_eq!(
         (
             &receipt["status"],
@@ -841,44 +902,75 @@ async fn drain_reminders(
 /// scheduled-event JSON through `cargo lambda invoke` for each day (09:00 JST), its messages go to
 /// reminder-sender as SQS would hand them, and LocalStack records exactly one email per stage: four to
 /// the buyer, then the escalation to the seller. Days with nothing due, and a schedule firing twice,
-/// send nothing more.
+/// send nothing more. The invoice is issued on the functions' date and the days walked are the default
+/// policy's days for its due date (weekends and holidays skipped), all after the functions' date, so the
+/// reminder-sender acts on the day of each message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_due_invoice_walks_every_dunning_stage() {
+    use seikyu_domain::dunning::{Policy, Stage};
+    use std::collections::BTreeMap;
+
     let Some(stack) = local_stack() else { return };
     let c = Client::new();
-    let (seller, key) = new_seller(&c, &stack);
+    let t = Tenant::new(&c, &stack);
+    let (seller, key) = (t.seller.clone(), t.key.clone());
     let (status, created, _) = c.call(
         "POST",
         "/invoices",
         Some(&key),
         &[("idempotency-key", "dunning-1")],
-        Some(&fixture_json("jp-standard-10-lines")),
+        Some(&t.invoice(&stack, "jp-standard-10-lines")),
     );
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_string();
-    assert_eq!(created["due_date"], "2026-11-30");
-    assert_eq!(created["reminders"]["next_action"], "2026-11-27");
+    let due = date(&created["due_date"]);
+    assert!(due > stack.today() + chrono::Duration::days(7), "{due}");
+
+    // The stages by day: escalation comes a full week after the final notice; were two stages to fall
+    // on one day, only the more advanced one is sent.
+    let policy = Policy::default();
+    let schedule = policy.schedule(due);
+    let final_day = schedule
+        .iter()
+        .find(|(s, _)| *s == Stage::Final)
+        .map(|(_, d)| *d);
+    let mut by_day: BTreeMap<NaiveDate, Stage> = BTreeMap::new();
+    for (stage, day) in schedule {
+        let day = match stage {
+            Stage::Escalated => policy.escalation_day(due, final_day).expect("escalation"),
+            _ => day,
+        };
+        let e = by_day.entry(day).or_insert(stage);
+        *e = (*e).max(stage);
+    }
+    let first = *by_day.keys().next().expect("a stage");
+    let last = *by_day.keys().next_back().expect("a stage");
+    assert_eq!(created["reminders"]["next_action"], json!(first));
+    let gentle_day = by_day
+        .iter()
+        .find(|(_, s)| **s == Stage::Gentle)
+        .map(|(d, _)| *d);
+    let mut walk: BTreeMap<NaiveDate, Option<Stage>> =
+        by_day.iter().map(|(d, s)| (*d, Some(*s))).collect();
+    for quiet in [
+        first.pred_opt().expect("date"),
+        first.succ_opt().expect("date"),
+        last + chrono::Duration::days(7),
+    ] {
+        walk.entry(quiet).or_insert(None);
+    }
+
     let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
     let url = stack.get("REMINDER_QUEUE_URL");
     drain_reminders(&sqs, url, &seller).await;
-
-    let days = [
-        ("2026-11-26T00:00:00Z", "2026-11-26", None),
-        ("2026-11-27T00:00:00Z", "2026-11-27", Some("pre_due")),
-        ("2026-11-28T00:00:00Z", "2026-11-28", None),
-        ("2026-12-01T00:00:00Z", "2026-12-01", Some("gentle")),
-        ("2026-12-07T00:00:00Z", "2026-12-07", Some("firm")),
-        ("2026-12-14T00:00:00Z", "2026-12-14", Some("final")),
-        ("2026-12-21T00:00:00Z", "2026-12-21", Some("escalated")),
-        ("2026-12-28T00:00:00Z", "2026-12-28", None),
-    ];
-    for (time, day, stage) in days {
-        let run = cargo_lambda_invoke("dunning-scheduler", &scheduled_event(time));
-        assert_eq!(run["as_of"], day, "{run}");
-        let twice = day == "2026-12-01";
+    for (day, stage) in &walk {
+        let time = format!("{day}T00:00:00Z");
+        let run = cargo_lambda_invoke("dunning-scheduler", &scheduled_event(&time));
+        assert_eq!(run["as_of"], json!(day), "{run}");
+        let twice = Some(*day) == gentle_day;
         if twice {
             // The schedule fires a second time (EventBridge delivers at least once).
-            cargo_lambda_invoke("dunning-scheduler", &scheduled_event(time));
+            cargo_lambda_invoke("dunning-scheduler", &scheduled_event(&time));
         }
         let items_read = run["items_read"].as_u64().expect("items_read");
         assert!(items_read >= run["queued"].as_u64().unwrap_or(0), "{run}");
@@ -898,9 +990,10 @@ async fn a_due_invoice_walks_every_dunning_stage() {
             );
         }
         if let Some(stage) = stage {
+            let stage = stage.as_str();
             let needle = format!("reminder.{id}.0.{stage}.{seller}@");
             let mails = recorded_mails(&c, &stack, &needle);
-            assert_eq!(mails.len(), 1, "one {stage} mail: {mails:?}");
+            assert_eq!(mails.len(), 1, "{day}: one {stage} mail: {mails:?}");
         }
     }
     let all = recorded_mails(&c, &stack, &format!(".{seller}@seikyu.invalid"));
@@ -908,7 +1001,7 @@ async fn a_due_invoice_walks_every_dunning_stage() {
         .iter()
         .filter(|m| m.to_string().contains(&format!("reminder.{id}.")))
         .collect();
-    assert_eq!(reminders.len(), 5, "one email per stage");
+    assert_eq!(reminders.len(), by_day.len(), "one email per stage");
     let escalation = reminders
         .iter()
         .find(|m| m.to_string().contains(".escalated."))
@@ -926,7 +1019,12 @@ async fn a_due_invoice_walks_every_dunning_stage() {
         .iter()
         .map(|h| h["stage"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(stages, ["pre_due", "gentle", "firm", "final", "escalated"]);
+    let sent: Vec<&str> = by_day.values().map(|s| s.as_str()).collect();
+    assert_eq!(stages, sent);
+    assert_eq!(sent.last(), Some(&"escalated"));
+    let days: Vec<Value> = history.iter().map(|h| h["as_of"].clone()).collect();
+    let walked: Vec<Value> = by_day.keys().map(|d| json!(d)).collect();
+    assert_eq!(days, walked, "each stage on its day");
     let recorded_ids: Vec<String> = reminders
         .iter()
         .filter_map(|m| m["Id"].as_str().map(str::to_string))
