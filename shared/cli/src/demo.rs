@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_einvoice::read;
-use seikyu_service::mail::handle_batch;
+use seikyu_service::mail::{MailOutcome, mail_document};
 use seikyu_service::memory::{
     FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue, MemoryStore,
 };
@@ -74,6 +74,81 @@ pub struct DemoOutput {
 }
 
 type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, MemoryBus, FixedClock>;
+
+/// `58,136 JPY`: an amount with its currency's decimals, thousands separators and code.
+fn amount(v: Decimal, currency: &str) -> String {
+    let d = seikyu_domain::calc::document_decimals(currency).unwrap_or(2);
+    format!("{} {currency}", money(v, d))
+}
+
+/// What is still owed, in words.
+fn still_open(v: Decimal, currency: &str) -> String {
+    if v.is_zero() {
+        "nothing left open".into()
+    } else {
+        format!("{} still open", amount(v, currency))
+    }
+}
+
+/// A reminder stage as the seller's staff would name it.
+fn stage_words(stage: seikyu_domain::dunning::Stage) -> &'static str {
+    use seikyu_domain::dunning::Stage;
+    match stage {
+        Stage::PreDue => "payment notice",
+        Stage::Gentle => "gentle reminder",
+        Stage::Firm => "firm reminder",
+        Stage::Final => "final notice",
+        Stage::Escalated => "escalated to the seller",
+    }
+}
+
+/// `partially paid`, not `partially_paid`.
+fn status_words(s: InvoiceStatus) -> String {
+    s.as_str().replace('_', " ")
+}
+
+/// A payment outcome in words: what moved, on which invoice, and what is left.
+async fn payment_words(
+    app: &DemoApp,
+    seller: &SellerAccount,
+    how: &str,
+    outcome: &seikyu_service::app::PaymentOutcome,
+) -> Result<String, DemoError> {
+    use seikyu_service::app::PaymentOutcome;
+    Ok(match outcome {
+        PaymentOutcome::Applied {
+            invoice_id,
+            status,
+            net_delta,
+            open_balance,
+            ..
+        } => {
+            let inv = app
+                .get(seller, invoice_id)
+                .await
+                .map_err(|e| DemoError::Step(format!("reading {invoice_id}"), e))?;
+            let cur = &inv.currency;
+            let moved = if net_delta.is_sign_negative() {
+                format!("{} refunded on {}", amount(-*net_delta, cur), inv.number)
+            } else {
+                format!("{} {how} on {}", amount(*net_delta, cur), inv.number)
+            };
+            format!(
+                "{moved}, now {} ({})",
+                status_words(*status),
+                still_open(*open_balance, cur)
+            )
+        }
+        PaymentOutcome::Duplicate => "the same event again: nothing changed".into(),
+        PaymentOutcome::Unapplied { payment, reason } => format!(
+            "{payment} kept unapplied for a person to match ({})",
+            serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "currency mismatch".into())
+        ),
+    })
+}
 
 async fn onboard(
     app: &DemoApp,
@@ -154,26 +229,11 @@ async fn deliver(
             .apply_payment(seller, &event)
             .await
             .map_err(|e| DemoError::Step(format!("payment {}", event.event_id), e))?;
-        let what = match &outcome {
-            seikyu_service::app::PaymentOutcome::Applied {
-                invoice_id,
-                status,
-                net_delta,
-                open_balance,
-                ..
-            } => {
-                format!(
-                    "{} to {invoice_id}, now {} (open {})",
-                    money(*net_delta, 0),
-                    status.as_str(),
-                    money(*open_balance, 0)
-                )
-            }
-            seikyu_service::app::PaymentOutcome::Duplicate => {
-                "duplicate delivery, nothing changed".to_string()
-            }
-            other => format!("{other:?}"),
+        let how = match provider {
+            seikyu_payments::Provider::Stripe => "paid by card",
+            _ => "paid by bank transfer",
         };
+        let what = payment_words(app, seller, how, &outcome).await?;
         log.push_str(&format!(
             "{step}. {} webhook {} (signature verified): {what}\n",
             provider.as_str(),
@@ -274,7 +334,8 @@ async fn dunning_walk(
                 .await
                 .map_err(|e| step("dispute", e))?;
             log.push_str(&format!(
-                "    {day}  {disputed}: disputed by the buyer (reminders pause)\n"
+                "    {day}  {}: disputed by the buyer (reminders pause)\n",
+                issued[4].number
             ));
         }
         if md == (11, 25) {
@@ -285,8 +346,9 @@ async fn dunning_walk(
                 )
                 .await
                 .map_err(|e| step("payment", e))?;
-            log.push_str(&format!("    {day}  {paid_early}: {}\n", payment_line(&r)));
-            log.push_str(&issue_receipts(app, mailer, "12").await?);
+            let words = payment_words(app, widgets, "paid by bank transfer", &r).await?;
+            log.push_str(&format!("    {day}  {words}\n"));
+            log.push_str(&issue_receipts(app, mailer, &[aozora, widgets], RECEIPT_INDENT).await?);
         }
         if md == (12, 2) {
             let dates = ["2026-12-25", "2027-01-25", "2027-02-25"]
@@ -301,10 +363,11 @@ async fn dunning_walk(
                 .installments
                 .iter()
                 .flat_map(|p| &p.parts)
-                .map(|p| format!("{} by {}", money(p.amount, 0), p.due_date))
+                .map(|p| format!("{} by {}", amount(p.amount, &r.currency), p.due_date))
                 .collect();
             log.push_str(&format!(
-                "    {day}  {plan_id}: installment plan agreed: {}\n",
+                "    {day}  {}: installment plan agreed: {}\n",
+                r.number,
                 parts.join(", ")
             ));
         }
@@ -313,7 +376,8 @@ async fn dunning_walk(
                 .await
                 .map_err(|e| step("resolve dispute", e))?;
             log.push_str(&format!(
-                "    {day}  {disputed}: dispute resolved (reminders resume)\n"
+                "    {day}  {}: dispute resolved (reminders resume)\n",
+                issued[4].number
             ));
         }
         if md == (12, 24) {
@@ -321,11 +385,9 @@ async fn dunning_walk(
                 .apply_payment(aozora, &demo_payment(aozora, &plan_id, "106600", "JPY"))
                 .await
                 .map_err(|e| step("payment", e))?;
-            log.push_str(&format!(
-                "    {day}  {plan_id}: part 1 {}\n",
-                payment_line(&r)
-            ));
-            log.push_str(&issue_receipts(app, mailer, "12").await?);
+            let words = payment_words(app, aozora, "paid by bank transfer", &r).await?;
+            log.push_str(&format!("    {day}  installment part 1: {words}\n"));
+            log.push_str(&issue_receipts(app, mailer, &[aozora, widgets], RECEIPT_INDENT).await?);
         }
         app.schedule_reminders(seikyu_service::tokyo_date(nine))
             .await
@@ -346,12 +408,10 @@ async fn dunning_walk(
                 .map_err(|e| step("read", e))?;
             let last = inv.dunning.reminders.last();
             let what = match &outcome {
-                RemindOutcome::Sent { .. } if inv.status == InvoiceStatus::Escalated => {
-                    format!(
-                        "escalated: status escalated, the seller is mailed at {}",
-                        last.map(|l| l.to.join(", ")).unwrap_or_default()
-                    )
-                }
+                RemindOutcome::Sent { .. } if inv.status == InvoiceStatus::Escalated => format!(
+                    "the seller is told at {}; no more reminders",
+                    last.map(|l| l.to.join(", ")).unwrap_or_default()
+                ),
                 RemindOutcome::Sent { .. } => format!(
                     "mailed to {}",
                     last.map(|l| l.to.join(", ")).unwrap_or_default()
@@ -359,7 +419,7 @@ async fn dunning_walk(
                 RemindOutcome::NoRecipient { .. } => {
                     "recorded, not mailed (no email address on file)".into()
                 }
-                other => format!("{other:?}"),
+                RemindOutcome::NothingDue | RemindOutcome::NotRemindable(_) => String::new(),
             };
             if let Some(l) = last.filter(|_| {
                 !matches!(
@@ -367,7 +427,6 @@ async fn dunning_walk(
                     RemindOutcome::NothingDue | RemindOutcome::NotRemindable(_)
                 )
             }) {
-                let d = seikyu_domain::calc::document_decimals(&inv.currency).unwrap_or(2);
                 let part = if l.part > 0 {
                     format!(" part {}", l.part)
                 } else {
@@ -376,13 +435,13 @@ async fn dunning_walk(
                 let fee = if l.late_fee.is_zero() {
                     String::new()
                 } else {
-                    format!(", late fee {}", money(l.late_fee, d))
+                    format!(", late fee {}", amount(l.late_fee, &inv.currency))
                 };
                 log.push_str(&format!(
-                    "    {day}  {}{part} {:<9} {} outstanding{fee}: {what}\n",
+                    "    {day}  {}{part} {}: {} outstanding{fee}; {what}\n",
                     inv.number,
-                    l.stage.as_str(),
-                    money(l.amount, d),
+                    stage_words(l.stage),
+                    amount(l.amount, &inv.currency),
                 ));
             }
         }
@@ -413,29 +472,17 @@ fn demo_payment(
     }
 }
 
-fn payment_line(o: &seikyu_service::app::PaymentOutcome) -> String {
-    match o {
-        seikyu_service::app::PaymentOutcome::Applied {
-            status,
-            open_balance,
-            ..
-        } => {
-            format!(
-                "paid by bank transfer, now {} (open {})",
-                status.as_str(),
-                open_balance.normalize()
-            )
-        }
-        other => format!("{other:?}"),
-    }
-}
+/// Receipts issued during the walk line up under its events.
+const RECEIPT_INDENT: &str = "                ";
 
 /// Run the receipt issuer over the receipt queue, as the receipt-issuer function does with SQS.
 async fn issue_receipts(
     app: &DemoApp,
     mailer: &MemoryMailer,
-    step: &str,
+    sellers: &[&SellerAccount],
+    prefix: &str,
 ) -> Result<String, DemoError> {
+    use seikyu_service::receipt::{ReceiptMail, ReceiptOutcome};
     let messages: Vec<(String, String)> = app
         .queue
         .drain(QueueName::Receipts)
@@ -467,13 +514,89 @@ async fn issue_receipts(
                 format!("{id} for {}: {e}", msg.payment.clone().unwrap_or_default()),
             )
         })?;
-        log.push_str(&format!(
-            "{step}. receipt issuer, payment {}: {outcome:?}{}\n",
-            msg.payment.as_deref().unwrap_or("?"),
-            mail.map(|m| format!(", mail {m:?}")).unwrap_or_default()
-        ));
+        let seller = sellers
+            .iter()
+            .find(|s| s.seller_id == msg.seller_id)
+            .ok_or_else(|| DemoError::Data("receipt message", msg.seller_id.clone()))?;
+        let receipt = |id: String| async move {
+            app.receipt(seller, &id)
+                .await
+                .map_err(|e| DemoError::Step(format!("reading receipt {id}"), e))
+        };
+        let what = match &outcome {
+            ReceiptOutcome::Issued {
+                receipt_id,
+                replaces,
+            } => {
+                let r = receipt(receipt_id.clone()).await?;
+                let replaces = replaces
+                    .as_ref()
+                    .map(|old| format!(", replacing {old} (cancelled)"))
+                    .unwrap_or_default();
+                format!(
+                    "receipt {} issued for {} on {}{replaces}",
+                    r.number,
+                    amount(r.amount, &r.currency),
+                    r.invoice_id
+                )
+            }
+            ReceiptOutcome::Current { receipt_id } => {
+                format!("receipt {receipt_id} already shows this payment")
+            }
+            ReceiptOutcome::Cancelled { receipt_id } => {
+                format!("receipt {receipt_id} cancelled: the payment was refunded in full")
+            }
+            ReceiptOutcome::NothingToIssue => "no receipt: nothing was paid".into(),
+        };
+        let mailed = match mail {
+            Some(ReceiptMail::Sent { message_id }) => {
+                let to = mailer
+                    .sent()
+                    .into_iter()
+                    .find(|m| m.message_id == message_id)
+                    .map(|m| m.to.join(", "))
+                    .unwrap_or_default();
+                format!(", mailed to {to}")
+            }
+            Some(ReceiptMail::AlreadySent) => ", mailed before".into(),
+            Some(ReceiptMail::NoRecipient) => ", not mailed (no email address on file)".into(),
+            Some(ReceiptMail::Cancelled) => ", not mailed (cancelled first)".into(),
+            None => String::new(),
+        };
+        log.push_str(&format!("{prefix}{what}{mailed}\n"));
     }
     Ok(log)
+}
+
+/// What a mail is, from its Message-ID (`<AOZ-R-2026-000001.aozora@...>`,
+/// `<reminder.AOZ-2026-000004.0.firm.aozora@...>`): "receipt AOZ-R-2026-000001", "firm reminder for
+/// AOZ-2026-000004".
+fn mail_words(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let id = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix("Message-ID: <"))
+        .and_then(|l| l.split('@').next())
+        .unwrap_or_default();
+    let parts: Vec<&str> = id.split('.').collect();
+    match parts.as_slice() {
+        ["reminder", invoice, part, stage, ..] => {
+            let part = match *part {
+                "0" => String::new(),
+                p => format!(" (part {p})"),
+            };
+            let stage = seikyu_domain::dunning::Stage::ALL
+                .into_iter()
+                .find(|s| s.as_str() == *stage)
+                .map_or_else(|| stage.to_string(), |s| stage_words(s).to_string());
+            format!("{stage}: {invoice}{part}")
+        }
+        [doc, ..] if doc.contains("-R-") => format!("receipt {doc}"),
+        [doc, ..] if doc.contains("-CN-") => format!("credit note {doc}"),
+        [doc, ..] if !doc.is_empty() => format!("invoice {doc}"),
+        _ => "mail".into(),
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
@@ -544,15 +667,11 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
                 .await
                 .map_err(|e| DemoError::Step(format!("invoice for {}", seller.seller_id), e))?;
             log.push_str(&format!(
-                "3. {} {:<16} {:>12} {}  status: {}\n",
+                "3. {} {:<16} {:>16}  {}\n",
                 r.seller_id,
                 r.number,
-                money(
-                    r.payable,
-                    seikyu_domain::calc::document_decimals(&r.currency).unwrap_or(2)
-                ),
-                r.currency,
-                r.status.as_str()
+                amount(r.payable, &r.currency),
+                status_words(r.status)
             ));
             issued.push(r);
         }
@@ -582,37 +701,40 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
     ));
 
     // The mailer consumes the queue, as the invoice-mailer function does with SQS.
-    let messages: Vec<(String, String)> = app
-        .queue
-        .drain(QueueName::Issued)
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            (
-                format!("m{i}"),
-                serde_json::to_string(&m).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let failed = handle_batch(
-        &app.store,
-        &app.archive,
-        &mailer,
-        &app.clock,
-        "billing@seikyu.test",
-        &messages,
-    )
-    .await;
+    let (mut mailed, mut no_address, mut skipped) = (0, 0, Vec::new());
+    for msg in app.queue.drain(QueueName::Issued) {
+        let outcome = mail_document(
+            &app.store,
+            &app.archive,
+            &mailer,
+            &app.clock,
+            "billing@seikyu.test",
+            &msg,
+        )
+        .await
+        .map_err(|e| DemoError::Data("invoice mail", format!("{}: {e}", msg.invoice_id)))?;
+        match outcome {
+            MailOutcome::Sent { .. } => mailed += 1,
+            MailOutcome::NoRecipient => no_address += 1,
+            MailOutcome::AlreadySent => {}
+            MailOutcome::Skipped(status) => {
+                skipped.push(format!("{} ({})", msg.invoice_id, status_words(status)))
+            }
+        }
+    }
     log.push_str(&format!(
-        "6. mailer: {} message(s), {} sent, {} failed\n",
-        messages.len(),
-        mailer.sent().len(),
-        failed.len()
+        "6. invoice mailer: {mailed} documents mailed with their UBL attached; {no_address} not mailed, no \
+         email address on file (left for Peppol or post){}\n",
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; {} skipped: {}", skipped.len(), skipped.join(", "))
+        }
     ));
 
     // Payments arrive by webhook: signatures checked on the raw bytes, then applied exactly once.
     log.push_str(&pay(&app, &aozora, &issued).await?);
-    log.push_str(&issue_receipts(&app, &mailer, "8").await?);
+    log.push_str(&issue_receipts(&app, &mailer, &[&aozora, &widgets], "8. ").await?);
     // The bank returns ¥50,000 of the transfer: the receipt is cancelled and replaced for the rest.
     app.clock.set(app.clock.now() + chrono::Duration::days(3));
     let refund = serde_json::json!({
@@ -633,13 +755,17 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         )
         .await?,
     );
-    log.push_str(&issue_receipts(&app, &mailer, "10").await?);
+    log.push_str(&issue_receipts(&app, &mailer, &[&aozora, &widgets], "10. ").await?);
     // What the sellers' systems heard on the event bus (EventBridge in AWS).
     for e in app.bus.events() {
         let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+        let text = |k: &str| detail[k].as_str().unwrap_or_default().to_string();
+        let open = text("open_balance").parse().unwrap_or_default();
         log.push_str(&format!(
-            "11. event bus: {} {} (open {})\n",
-            e.detail_type, detail["invoice_id"], detail["open_balance"]
+            "11. event bus: {} for {} ({})\n",
+            e.detail_type,
+            text("invoice_number"),
+            still_open(open, &text("currency"))
         ));
     }
 
@@ -656,12 +782,19 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         write(&path, &bytes)?;
         files.push(path);
     }
-    for mail in mailer.sent() {
-        let path = out.join("mail").join(format!("{}.eml", mail.message_id));
+    let sent = mailer.sent();
+    log.push_str(&format!(
+        "13. {} mails sent, written as .eml files under {}:\n",
+        sent.len(),
+        out.join("mail").display()
+    ));
+    for mail in sent {
+        let name = format!("{}.eml", mail.message_id);
+        let path = out.join("mail").join(&name);
         write(&path, &mail.raw)?;
         log.push_str(&format!(
-            "   mail {} to {}\n",
-            mail.message_id,
+            "    {name}  {} to {}\n",
+            mail_words(&mail.raw),
             mail.to.join(", ")
         ));
         files.push(path);

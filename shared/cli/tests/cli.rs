@@ -126,19 +126,42 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
         "{stdout}"
     );
     // The clock walk shows every reminder stage, the pause for a dispute and an installment plan.
-    for stage in ["pre_due", "gentle", "firm", "final", "escalated"] {
+    for stage in [
+        "payment notice",
+        "gentle reminder",
+        "firm reminder",
+        "final notice",
+        "escalated to the seller",
+    ] {
         assert!(
-            stdout.contains(&format!("AOZ-2026-000004 {stage}")),
+            stdout.contains(&format!(
+                "AOZ-2026-000004 {stage}: 5,420.76 USD outstanding"
+            )),
             "{stage} missing:\n{stdout}"
         );
     }
     for want in [
+        "58,136 JPY paid by card on AOZ-2026-000001, now paid (nothing left open)",
+        "the same event again: nothing changed",
+        "50,000 JPY refunded on AOZ-2026-000003, now partially paid (319,800 JPY still open)",
+        "receipt AOZ-R-2026-000003 issued for 250,000 JPY on AOZ-2026-000003, replacing \
+         AOZ-R-2026-000002 (cancelled), mailed to ap@midori.example.jp",
+        "event bus: invoice.paid for AOZ-2026-000001 (nothing left open)",
         "disputed by the buyer (reminders pause)",
         "dispute resolved (reminders resume)",
-        "installment plan agreed: 106,600 by 2026-12-25",
-        "AOZ-2026-000003 part 2 pre_due",
+        "installment plan agreed: 106,600 JPY by 2026-12-25",
+        "AOZ-2026-000003 part 2 payment notice",
+        "late fee 45.53 USD",
+        "receipt AOZ-R-2026-000004 to ap@midori.example.jp",
     ] {
         assert!(stdout.contains(want), "{want} missing:\n{stdout}");
+    }
+    // Prose, not Rust values: no debug structs, options or quoted JSON strings.
+    for debug in ["{", "}", "Some(", "None", "\"", "pre_due", "pending_review"] {
+        assert!(
+            !stdout.contains(debug),
+            "{debug:?} in the summary:\n{stdout}"
+        );
     }
     let mails = std::fs::read_dir(dir.path().join("mail"))
         .expect("mail folder")
