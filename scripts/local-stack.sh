@@ -7,11 +7,13 @@
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh down      # stops only the processes this script started (by PID)
 #
-# SEIKYU_TEST_DATE=YYYY-MM-DD runs the functions on a test clock that reads 10:00 JST on that date when
-# they start (then runs on): the functions are debug builds with the cargo feature `test-clock`, which
-# release builds cannot have (see shared/aws/src/clock.rs). Unset, their clock is the system clock.
-# `.local/stack.env` records the clock's offset (SEIKYU_TEST_CLOCK_OFFSET_SECONDS) for the tests.
-# `up` twice is harmless: running processes are kept, the stack is updated in place.
+# SEIKYU_TEST_DATE=YYYY-MM-DD (2016-01-01 to 2099-09-30: the holiday calendar's years, with room for a
+# reminder walk) runs the functions on a test clock that reads 10:00 JST on that date at the moment `up`
+# starts them, then runs on: they are debug builds with the cargo feature `test-clock` (see
+# shared/aws/src/clock.rs). Unset, their clock is the system clock. `.local/stack.env` records the
+# clock's offset (SEIKYU_TEST_CLOCK_OFFSET_SECONDS) for the tests.
+# `up` twice with the same SEIKYU_TEST_DATE is harmless: running processes are kept, the stack is updated
+# in place; with another date it refuses (run `down` first).
 # Everything lives under .local/ (git-ignored). Facts this follows: ../shared/LOCAL-AWS.md.
 # After `up`, `.local/stack.env` holds the resource names; `source` it to talk to the stack.
 set -euo pipefail
@@ -100,7 +102,9 @@ start_localstack() {
   mkdir -p "$FSROOT"
   log "starting LocalStack (host mode) on $EDGE"
   # cloudwatch: the template's alarms (the dead-letter-queue alarm is deployed even without the functions).
-  OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT=$FSROOT GATEWAY_LISTEN=$EDGE LOCALSTACK_HOST=$EDGE \
+  # Expired items stay (TTL is not applied): the contract suite's idempotency records expire by its
+  # injected clock, which may be years from the real one.
+  DYNAMODB_REMOVE_EXPIRED_ITEMS=0 OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT=$FSROOT GATEWAY_LISTEN=$EDGE LOCALSTACK_HOST=$EDGE \
     SQS_ENDPOINT_STRATEGY=path DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 EAGER_SERVICE_LOADING=1 \
     SERVICES=dynamodb,sqs,ses,events,scheduler,cloudformation,cloudwatch,s3,iam,sts,lambda,logs,secretsmanager,ssm \
     nohup "$LOCAL/ls-venv/bin/python" -m localstack.runtime.main >"$LOCAL/logs/localstack.log" 2>&1 &
@@ -127,22 +131,31 @@ deploy() {
 write_clock() {
   local want=${SEIKYU_TEST_DATE:-} offset=0
   if [ -n "$want" ]; then
-    [[ $want =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] && date -d "${want}T10:00:00+09:00" +%s >/dev/null 2>&1 ||
-      { log "SEIKYU_TEST_DATE=$want is not a date (YYYY-MM-DD)"; return 1; }
+    if ! [[ $want =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || ! date -d "${want}T10:00:00+09:00" +%s >/dev/null 2>&1 ||
+      [[ $want < 2016-01-01 || $want > 2099-09-30 ]]; then
+      log "SEIKYU_TEST_DATE=$want is not a date from 2016-01-01 to 2099-09-30 (YYYY-MM-DD)"
+      return 1
+    fi
     offset=$(( $(date -d "${want}T10:00:00+09:00" +%s) - $(date +%s) ))
   fi
   printf 'SEIKYU_TEST_DATE=%s\nSEIKYU_TEST_CLOCK_OFFSET_SECONDS=%s\n' "$want" "$offset" >"$LOCAL/clock.env"
 }
 
+# Running functions keep the clock they started on: refuse another SEIKYU_TEST_DATE (before touching
+# anything) rather than let the tests assume one the functions do not run on.
+check_clock() {
+  alive lambda-watch || return 0
+  local running="(unknown)"
+  [ -f "$LOCAL/clock.env" ] && running=$(sed -n 's/^SEIKYU_TEST_DATE=//p' "$LOCAL/clock.env")
+  if [ "$running" != "${SEIKYU_TEST_DATE:-}" ]; then
+    log "the functions run for SEIKYU_TEST_DATE='$running', not '${SEIKYU_TEST_DATE:-}': run \`$0 down\` first"
+    return 1
+  fi
+}
+
 start_functions() {
   if alive lambda-watch; then
     log "cargo lambda watch already running (pid $(cat "$LOCAL/pids/lambda-watch.pid"))"
-    local running
-    running=$(sed -n 's/^SEIKYU_TEST_DATE=//p' "$LOCAL/clock.env" 2>/dev/null)
-    if [ "$running" != "${SEIKYU_TEST_DATE:-}" ]; then
-      log "the functions run for SEIKYU_TEST_DATE='$running', not '${SEIKYU_TEST_DATE:-}': run \`$0 down\` first"
-      return 1
-    fi
     return
   fi
   write_clock
@@ -171,7 +184,9 @@ start_functions() {
 }
 
 # `cargo lambda watch` builds a function on its first request: build and start every one now, not
-# inside a test (each answers an empty event; the scheduler refuses one without a time, after starting).
+# inside a test. Each gets an event that does nothing: no records, an API path without a key, a schedule
+# `time` that is not a timestamp (refused after starting); the sweeper's run is a real sweep of the
+# outbox (harmless: consumers are idempotent).
 warm_functions() {
   local lambda=http://127.0.0.1:$LAMBDA_PORT
   log "building and starting the functions (first requests)"
@@ -211,13 +226,15 @@ case "${1:-}" in
   install) install ;;
   up)
     install
+    check_clock
     start_localstack
     deploy
     if [ "${SEIKYU_NO_FUNCTIONS:-}" != 1 ]; then
       start_functions
-      cat "$LOCAL/clock.env" >>"$LOCAL/stack.env"
       warm_functions
     fi
+    # The tests read the functions' clock from stack.env (deploy rewrote it).
+    if alive lambda-watch; then cat "$LOCAL/clock.env" >>"$LOCAL/stack.env"; fi
     status
     ;;
   down)

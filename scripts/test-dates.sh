@@ -2,22 +2,33 @@
 # The contract and end-to-end suites on other dates than today's. For each date the local stack's
 # functions restart on a test clock that reads 10:00 JST on that date (SEIKYU_TEST_DATE, see
 # scripts/local-stack.sh) and the contract suite's injected clock starts there too; the tests derive
-# every date, number and fiscal year from those clocks.
+# every date, number and fiscal year from those clocks. Dates: 2016-01-01 to 2099-09-30.
 #
 #   scripts/test-dates.sh [YYYY-MM-DD ...]     # default: 2027-07-15 2028-02-29 2030-12-31
 #
-# It stops the local stack when it ends (it restarts it for every date).
-set -euo pipefail
+# Every date runs, also after one fails; the exit status is 1 if any failed. It stops the local stack
+# when it ends (it restarts it for every date).
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 dates=("$@")
 [ ${#dates[@]} -gt 0 ] || dates=(2027-07-15 2028-02-29 2030-12-31)
 export SEIKYU_E2E=1
 trap 'scripts/local-stack.sh down' EXIT
+failed=()
 for d in "${dates[@]}"; do
   printf '\n== the contract and end-to-end suites on %s\n' "$d"
-  scripts/local-stack.sh down
-  SEIKYU_TEST_DATE=$d scripts/local-stack.sh up >/dev/null
-  SEIKYU_TEST_DATE=$d cargo test --locked -p seikyu-tests \
-    --test contract_memory --test contract_dynamo --test e2e_local
+  if scripts/local-stack.sh down && SEIKYU_TEST_DATE=$d scripts/local-stack.sh up >/dev/null &&
+    SEIKYU_TEST_DATE=$d cargo test --locked -p seikyu-tests \
+      --test contract_memory --test contract_dynamo --test e2e_local; then
+    printf '== %s: passed\n' "$d"
+  else
+    printf '== %s: FAILED\n' "$d"
+    failed+=("$d")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nfailed on: %s\n' "${failed[*]}" >&2
+  exit 1
+fi
+printf '\npassed on: %s\n' "${dates[*]}"

@@ -76,3 +76,11 @@ python3 scripts/check-schema.py
 step "cargo check --release of the seven functions (what sam build compiles)"
 cargo check --release --locked -p invoice-api -p invoice-mailer -p outbox-sweeper -p payment-webhook \
   -p receipt-issuer -p dunning-scheduler -p reminder-sender
+
+step "a release build refuses the local stack's test clock"
+if out=$(cargo check --release --locked -p seikyu-aws --features test-clock 2>&1); then
+  echo "cargo check --release --features test-clock compiled: the test clock could reach a release build" >&2
+  exit 1
+fi
+grep -q "debug builds only" <<<"$out" || { echo "$out" >&2; exit 1; }
+echo "refused, as it must be"

@@ -14,8 +14,10 @@ use seikyu_aws::{DynamoStore, S3Archive, SesMailer, SqsQueue};
 use seikyu_service::App;
 use seikyu_service::api::{ApiConfig, HttpRequest, handle};
 use seikyu_service::mail::handle_batch;
-use seikyu_service::ports::SystemClock;
+use seikyu_service::memory::FixedClock;
+use seikyu_service::ports::Clock;
 use seikyu_tests::contract::{fixture, unique};
+use seikyu_tests::dates::{ten_jst, test_date};
 
 #[derive(Debug, Clone, Default)]
 struct Counter(Arc<Mutex<BTreeMap<String, u32>>>);
@@ -103,7 +105,8 @@ async fn main() {
             ),
             stack.get("EVENT_BUS_NAME"),
         ),
-        clock: SystemClock,
+        // The fixtures' issue date (or SEIKYU_TEST_DATE): the reminder days below follow from it.
+        clock: FixedClock::new(ten_jst(test_date())),
     };
     let mailer = SesMailer::new(ses);
     let config = ApiConfig::default();
@@ -160,7 +163,7 @@ async fn main() {
         &app.store,
         &app.archive,
         &mailer,
-        &SystemClock,
+        &app.clock,
         stack.get("SENDER_EMAIL"),
         &[("m".into(), msg.to_string())],
     )
@@ -176,7 +179,7 @@ async fn main() {
     let invoice = &page.items[0];
     let secrets = seikyu_service::memory::MemorySecrets::default();
     secrets.set(&account.seller_id, "stripe", &[b"whsec_calls"]);
-    let now = chrono::Utc::now().timestamp();
+    let now = app.clock.now().timestamp();
     let body = serde_json::json!({
         "id": unique("evt"), "object": "event", "type": "payment_intent.succeeded", "created": now,
         "data": {"object": {"id": unique("pi"), "object": "payment_intent", "amount": invoice.payable.to_string().parse::<i64>().expect("yen"),
@@ -238,7 +241,7 @@ async fn main() {
         &app.store,
         &app.archive,
         &mailer,
-        &SystemClock,
+        &app.clock,
         stack.get("SENDER_EMAIL"),
         &[("r".into(), request)],
     )
@@ -249,29 +252,43 @@ async fn main() {
         &counter.take(),
     );
 
-    // reminder-sender for the other (unpaid, due 2026-11-30) invoice: the gentle reminder, its
-    // redelivery, the final notice, then the escalation.
+    // reminder-sender for the other (unpaid) invoice on the default policy's days: the gentle reminder,
+    // its redelivery, the final notice, then the escalation.
+    use seikyu_domain::dunning::{Policy, Stage};
     let unpaid = &page.items[1];
-    let reminder = |day: (i32, u32, u32)| {
+    let due = unpaid.due_date.expect("due date");
+    let policy = Policy::default();
+    let day = |stage: Stage| {
+        policy
+            .schedule(due)
+            .into_iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, d)| d)
+            .expect("stage in the default policy")
+    };
+    let escalation = policy
+        .escalation_day(due, Some(day(Stage::Final)))
+        .expect("escalation");
+    let reminder = |day: chrono::NaiveDate| {
         serde_json::json!({
             "event": "reminder.due", "seller_id": account.seller_id, "invoice_id": unpaid.invoice_id,
-            "as_of": chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2),
+            "as_of": day,
         })
         .to_string()
     };
     for (title, day) in [
         (
             "reminder-sender, one reminder.due message (gentle)",
-            (2026, 12, 1),
+            day(Stage::Gentle),
         ),
         (
             "reminder-sender, the same message redelivered",
-            (2026, 12, 1),
+            day(Stage::Gentle),
         ),
-        ("reminder-sender, the final notice", (2026, 12, 14)),
+        ("reminder-sender, the final notice", day(Stage::Final)),
         (
             "reminder-sender, escalation (seller mailed, invoice.escalated published)",
-            (2026, 12, 21),
+            escalation,
         ),
     ] {
         counter.take();

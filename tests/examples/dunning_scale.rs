@@ -15,13 +15,14 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, PutRequest, ScalarAttributeType, WriteRequest,
 };
-use chrono::{Duration as Days, NaiveDate};
+use chrono::{Duration as Days, NaiveDate, TimeZone as _};
 use seikyu_aws::dynamo::{Item, invoice_item};
 use seikyu_aws::{DynamoStore, EventBridgeBus, S3Archive, SqsQueue};
 use seikyu_service::App;
 use seikyu_service::dunning::next_action;
+use seikyu_service::memory::FixedClock;
 use seikyu_service::memory::MemoryStore;
-use seikyu_service::ports::{InvoiceStore, SystemClock};
+use seikyu_service::ports::InvoiceStore;
 use seikyu_service::record::{InvoiceRecord, InvoiceStatus};
 use seikyu_tests::contract::{fixture, unique};
 
@@ -149,6 +150,10 @@ async fn main() {
         .queue_url
         .unwrap_or_default();
 
+    // The run day: Tuesday 2027-06-15, 09:00 JST. Due invoices fell due on Monday 06-14 (gentle reminder
+    // today); the others are paid (no index entry) or fall due 30 to 400 days later (their notice is later).
+    let as_of = NaiveDate::from_ymd_opt(2027, 6, 15).expect("date");
+    let nine = chrono::Utc.from_utc_datetime(&as_of.and_hms_opt(0, 0, 0).expect("time"));
     // One real invoice record (created by the use case on the in-memory store) is the template.
     let base = {
         let app = App {
@@ -156,7 +161,7 @@ async fn main() {
             archive: seikyu_service::memory::MemoryArchive::default(),
             queue: seikyu_service::memory::MemoryQueue::default(),
             bus: seikyu_service::memory::MemoryBus::default(),
-            clock: SystemClock,
+            clock: FixedClock::new(nine),
         };
         let (account, _) = app
             .create_seller(seikyu_service::NewSeller {
@@ -173,9 +178,6 @@ async fn main() {
             .await
             .expect("invoice")
     };
-    // The run day: Tuesday 2027-06-15. Due invoices fell due on Monday 06-14 (gentle reminder today);
-    // the others are paid (no index entry) or fall due 30 to 400 days later (their notice is later).
-    let as_of = NaiveDate::from_ymd_opt(2027, 6, 15).expect("date");
     let started = Instant::now();
     let mut items = Vec::with_capacity(total);
     let mut indexed = 0;
@@ -239,7 +241,7 @@ async fn main() {
             aws_sdk_eventbridge::Client::new(&sdk),
             stack.get("EVENT_BUS_NAME"),
         ),
-        clock: SystemClock,
+        clock: FixedClock::new(nine),
     };
     let mut run_times = Vec::new();
     let mut queued = 0;

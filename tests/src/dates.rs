@@ -13,21 +13,38 @@ pub const TEST_DATE_VAR: &str = "SEIKYU_TEST_DATE";
 /// The contract suite's date when `SEIKYU_TEST_DATE` is unset: the date the fixtures are written for.
 pub const DEFAULT_TEST_DATE: &str = "2026-11-05";
 
+/// The dates a suite can run on: the holiday calendar's years (2016-2099), with room for a walk through
+/// the reminders of an invoice issued on the last one.
+pub const TEST_DATES: (&str, &str) = ("2016-01-01", "2099-09-30");
+
 /// The date the contract suite runs on: `SEIKYU_TEST_DATE`, else [`DEFAULT_TEST_DATE`].
-/// Panics (a test setup error) when the variable is not a date.
+/// Panics (a test setup error) when the variable is not a date within [`TEST_DATES`].
 pub fn test_date() -> NaiveDate {
     let raw = std::env::var(TEST_DATE_VAR)
         .ok()
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_TEST_DATE.into());
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .unwrap_or_else(|e| panic!("{TEST_DATE_VAR}={raw:?} is not a date (YYYY-MM-DD): {e}"))
+    let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d");
+    match (date(&raw), date(TEST_DATES.0), date(TEST_DATES.1)) {
+        (Ok(d), Ok(first), Ok(last)) if (first..=last).contains(&d) => d,
+        _ => panic!(
+            "{TEST_DATE_VAR}={raw:?} is not a date from {} to {} (YYYY-MM-DD)",
+            TEST_DATES.0, TEST_DATES.1
+        ),
+    }
 }
 
 /// 10:00 in Tokyo on `day`: the instant a suite's clock starts at (14 hours before the day ends).
 pub fn ten_jst(day: NaiveDate) -> DateTime<Utc> {
     let at = day.and_hms_opt(1, 0, 0).expect("01:00 exists");
     Utc.from_utc_datetime(&at)
+}
+
+/// The number `n` of a test seller's (`prefix`, fiscal year from April, as every test seller has)
+/// `series` ("" invoices, "CN-" credit notes, "R-" receipts) for a document issued on `issued`.
+pub fn document_number(prefix: &str, series: &str, issued: NaiveDate, n: u32) -> String {
+    let fy = seikyu_service::fiscal_year(issued, 4);
+    format!("{prefix}-{series}{fy}-{n:06}")
 }
 
 /// Move every date (a JSON string that is exactly `YYYY-MM-DD`) in `value` by `days`.
@@ -90,6 +107,16 @@ mod tests {
         assert_eq!(v["issue_date"], "2030-12-31");
         // Written 2026-11-05, due 2026-11-30: still due 25 days after issue.
         assert_eq!(v["due_date"], "2031-01-25");
+    }
+
+    #[test]
+    fn numbers_carry_the_fiscal_year_of_their_issue_date() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2027, m, day).expect("date");
+        assert_eq!(document_number("AOZ", "", d(3, 31), 7), "AOZ-2026-000007");
+        assert_eq!(
+            document_number("AOZ", "R-", d(4, 1), 1),
+            "AOZ-R-2027-000001"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Test support: the repository's fixtures and the kit's e-invoice validator.
+//! Test support: the repository's fixtures, the kit's e-invoice validator, the local stack (its settings
+//! and its functions' clock), dates that follow the suite's clock ([`dates`]), and the contract suite.
 //!
 //! The validator is found through `SEIKYU_EINVOICE_VALIDATE`, default `../shared/einvoice/validate`
 //! beside the repository. Outside CI a missing validator (or missing Python packages) skips the tests
@@ -158,23 +159,18 @@ pub struct LocalStack {
 
 impl LocalStack {
     pub fn get(&self, key: &str) -> &str {
-        self.env
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("{key} missing in .local/stack.env"))
+        self.env.get(key).map(String::as_str).unwrap_or_else(|| {
+            panic!("{key} missing in .local/stack.env: run scripts/local-stack.sh up")
+        })
     }
 
     /// The functions' clock: the system clock moved by the offset `scripts/local-stack.sh` started them
-    /// with (`SEIKYU_TEST_DATE`; 0 without one).
+    /// with (`SEIKYU_TEST_DATE`; 0 without one), as it recorded it in `.local/stack.env`.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        let offset: i64 = self
-            .env
-            .get("SEIKYU_TEST_CLOCK_OFFSET_SECONDS")
-            .map(|v| {
-                v.parse()
-                    .unwrap_or_else(|e| panic!("SEIKYU_TEST_CLOCK_OFFSET_SECONDS={v:?}: {e}"))
-            })
-            .unwrap_or(0);
+        let raw = self.get("SEIKYU_TEST_CLOCK_OFFSET_SECONDS");
+        let offset: i64 = raw.parse().unwrap_or_else(|e| {
+            panic!("SEIKYU_TEST_CLOCK_OFFSET_SECONDS={raw:?} in .local/stack.env: {e}")
+        });
         chrono::Utc::now() + chrono::Duration::seconds(offset)
     }
 

@@ -14,7 +14,6 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use chrono::NaiveDate;
-use seikyu_service::fiscal_year;
 use seikyu_tests::dates::fixture_on;
 use seikyu_tests::{LocalStack, fatal_findings, local_stack, validate_files, validator};
 use serde_json::{Value, json};
@@ -144,7 +143,7 @@ impl Tenant {
 /// The number `n` of an E2E seller's `series` ("" invoices, "CN-" credit notes, "R-" receipts) for a
 /// document issued on `day`.
 fn number(series: &str, day: NaiveDate, n: u32) -> String {
-    format!("E2E-{series}{}-{n:06}", fiscal_year(day, 4))
+    seikyu_tests::dates::document_number("E2E", series, day, n)
 }
 
 /// A date from a JSON answer.

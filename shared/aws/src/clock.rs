@@ -1,14 +1,19 @@
 //! The clock the functions run on.
 //!
 //! In every deployment it is the system clock. The end-to-end tests need the deployed functions to run on
-//! a date they choose (a leap day, a new fiscal year), so a debug build with the cargo feature
-//! `test-clock` (which only `scripts/local-stack.sh` turns on, for `cargo lambda watch`) shifts it by
-//! `SEIKYU_TEST_CLOCK_OFFSET_SECONDS`. A release build cannot contain that code: the feature refuses to
-//! compile without debug assertions, and `sam build` builds release binaries without features, so no
-//! setting of the SAM template or the Lambda console can move a deployed function's clock.
+//! a date they choose (a leap day, a new fiscal year), so a build with the cargo feature `test-clock`
+//! shifts it by `SEIKYU_TEST_CLOCK_OFFSET_SECONDS`. Only `scripts/local-stack.sh` turns the feature on,
+//! for the debug builds of `cargo lambda watch` (and `scripts/test.sh` to lint this file). A deployment
+//! cannot: the feature is off by default and no manifest, template or deploy setting names it (a test
+//! below checks every one), `sam build` names no features, and the feature refuses to compile without
+//! debug assertions, as in every release build. Without the feature the shifted clock is not compiled
+//! and the variable is never read, so no environment setting can move a deployed function's clock.
 
+#[cfg(any(test, feature = "test-clock"))]
 use chrono::{DateTime, Duration, Utc};
-use seikyu_service::ports::{Clock, SystemClock};
+#[cfg(any(test, feature = "test-clock"))]
+use seikyu_service::ports::Clock;
+use seikyu_service::ports::SystemClock;
 
 use crate::ConfigError;
 
@@ -21,14 +26,17 @@ compile_error!(
 pub const OFFSET_VAR: &str = "SEIKYU_TEST_CLOCK_OFFSET_SECONDS";
 
 /// Offsets further than this (about 100 years) are refused: a mistake, not a test date.
-const MAX_OFFSET_SECONDS: i64 = 100 * 366 * 86_400;
+#[cfg(any(test, feature = "test-clock"))]
+const MAX_OFFSET_SECONDS: u64 = 100 * 366 * 86_400;
 
 /// The system clock moved by a fixed offset: time still passes, from another starting point.
+#[cfg(any(test, feature = "test-clock"))]
 #[derive(Debug, Clone, Copy)]
 pub struct ShiftedClock {
     offset: Duration,
 }
 
+#[cfg(any(test, feature = "test-clock"))]
 impl ShiftedClock {
     /// `offset` seconds from `SEIKYU_TEST_CLOCK_OFFSET_SECONDS`: a signed integer within about 100 years.
     pub fn parse(offset: &str) -> Result<Self, ConfigError> {
@@ -37,7 +45,7 @@ impl ShiftedClock {
             expected: "a signed number of seconds within 100 years",
         };
         let secs: i64 = offset.trim().parse().map_err(|_| invalid())?;
-        if secs.unsigned_abs() > MAX_OFFSET_SECONDS.unsigned_abs() {
+        if secs.unsigned_abs() > MAX_OFFSET_SECONDS {
             return Err(invalid());
         }
         Ok(ShiftedClock {
@@ -46,6 +54,7 @@ impl ShiftedClock {
     }
 }
 
+#[cfg(any(test, feature = "test-clock"))]
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
         SystemClock.now() + self.offset
@@ -99,16 +108,45 @@ mod tests {
         }
     }
 
-    /// What deploys the functions never turns the test clock on: neither the SAM template (its build
-    /// properties or environment) nor the deploy settings mention the feature or the variable.
+    /// What builds and deploys the functions never turns the test clock on: the SAM template (build
+    /// properties, environment) and the deploy settings do not mention it, no cargo configuration
+    /// does, and in the manifests the feature only ever declares itself (never a default, never enabled
+    /// on a dependency, which feature unification would spread to every build of the workspace).
     #[test]
     fn deployments_cannot_switch_the_test_clock_on() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        for file in ["infra/template.yaml", "samconfig.toml"] {
-            let text = std::fs::read_to_string(root.join(file)).expect(file);
-            for word in ["test-clock", OFFSET_VAR, "SEIKYU_TEST_DATE"] {
+        use std::path::Path;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        for file in [
+            "infra/template.yaml",
+            "samconfig.toml",
+            ".cargo/config.toml",
+            ".cargo/config",
+        ] {
+            let text = read(&root.join(file));
+            for word in ["test-clock", "test_clock", OFFSET_VAR, "SEIKYU_TEST_DATE"] {
                 assert!(!text.contains(word), "{file} mentions {word}");
             }
         }
+        let mut manifests = vec![root.join("Cargo.toml"), root.join("tests/Cargo.toml")];
+        for dir in ["functions", "shared"] {
+            for e in std::fs::read_dir(root.join(dir)).expect(dir).flatten() {
+                manifests.push(e.path().join("Cargo.toml"));
+            }
+        }
+        let mut declared = 0;
+        for m in manifests {
+            for line in read(&m).lines().filter(|l| l.contains("test-clock")) {
+                let line = line.trim();
+                assert!(
+                    line == "test-clock = []"
+                        || line == r#"test-clock = ["seikyu-aws/test-clock"]"#,
+                    "{}: {line}",
+                    m.display()
+                );
+                declared += 1;
+            }
+        }
+        assert_eq!(declared, 8, "seikyu-aws and the seven functions declare it");
     }
 }
