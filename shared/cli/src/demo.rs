@@ -139,15 +139,37 @@ async fn payment_words(
                 still_open(*open_balance, cur)
             )
         }
-        PaymentOutcome::Duplicate => "the same event again: nothing changed".into(),
-        PaymentOutcome::Unapplied { payment, reason } => format!(
-            "{payment} kept unapplied for a person to match ({})",
-            serde_json::to_value(reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "currency mismatch".into())
-        ),
+        PaymentOutcome::Duplicate => "delivered again, nothing changed".into(),
+        PaymentOutcome::Unapplied { payment, reason } => {
+            format!(
+                "{payment} kept for a person to match by hand: {}",
+                unmatched_words(reason)
+            )
+        }
     })
+}
+
+/// Why a payment could not be applied, in words.
+fn unmatched_words(reason: &seikyu_payments::ledger::Unmatched) -> String {
+    use seikyu_payments::ledger::Unmatched;
+    match reason {
+        Unmatched::NoInvoiceReference => "it names no invoice".into(),
+        Unmatched::UnknownInvoice => "the invoice it names does not exist".into(),
+        Unmatched::CurrencyMismatch { invoice, payment } => {
+            format!("paid in {payment}, invoiced in {invoice}")
+        }
+        Unmatched::SellerMismatch => "it names another seller".into(),
+        Unmatched::NotPayable => "the invoice takes no payments (void or a credit note)".into(),
+    }
+}
+
+/// Who sent a webhook, as an operator would say it.
+fn provider_words(p: seikyu_payments::Provider) -> &'static str {
+    match p {
+        seikyu_payments::Provider::Stripe => "Stripe",
+        seikyu_payments::Provider::Komoju => "KOMOJU",
+        seikyu_payments::Provider::Generic => "bank connector",
+    }
 }
 
 async fn onboard(
@@ -236,7 +258,7 @@ async fn deliver(
         let what = payment_words(app, seller, how, &outcome).await?;
         log.push_str(&format!(
             "{step}. {} webhook {} (signature verified): {what}\n",
-            provider.as_str(),
+            provider_words(provider),
             event.event_id
         ));
     }
@@ -409,7 +431,7 @@ async fn dunning_walk(
             let last = inv.dunning.reminders.last();
             let what = match &outcome {
                 RemindOutcome::Sent { .. } if inv.status == InvoiceStatus::Escalated => format!(
-                    "the seller is told at {}; no more reminders",
+                    "mailed to {}; no more reminders",
                     last.map(|l| l.to.join(", ")).unwrap_or_default()
                 ),
                 RemindOutcome::Sent { .. } => format!(
@@ -570,7 +592,7 @@ async fn issue_receipts(
 
 /// What a mail is, from its Message-ID (`<AOZ-R-2026-000001.aozora@...>`,
 /// `<reminder.AOZ-2026-000004.0.firm.aozora@...>`): "receipt AOZ-R-2026-000001", "firm reminder for
-/// AOZ-2026-000004".
+/// AOZ-2026-000004", "escalation notice for AOZ-2026-000004".
 fn mail_words(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let id = text
@@ -586,11 +608,15 @@ fn mail_words(raw: &[u8]) -> String {
                 "0" => String::new(),
                 p => format!(" (part {p})"),
             };
-            let stage = seikyu_domain::dunning::Stage::ALL
+            let stage = match seikyu_domain::dunning::Stage::ALL
                 .into_iter()
                 .find(|s| s.as_str() == *stage)
-                .map_or_else(|| stage.to_string(), |s| stage_words(s).to_string());
-            format!("{stage}: {invoice}{part}")
+            {
+                Some(seikyu_domain::dunning::Stage::Escalated) => "escalation notice".into(),
+                Some(s) => stage_words(s).to_string(),
+                None => stage.replace('_', " "),
+            };
+            format!("{stage} for {invoice}{part}")
         }
         [doc, ..] if doc.contains("-R-") => format!("receipt {doc}"),
         [doc, ..] if doc.contains("-CN-") => format!("credit note {doc}"),
@@ -657,7 +683,10 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
     )
     .await
     .map_err(|e| DemoError::Step("customer".into(), e))?;
-    log.push_str("2. customer CUST-0042 of aozora: credit limit ¥600,000\n");
+    log.push_str(&format!(
+        "2. customer CUST-0042 of aozora: credit limit {}\n",
+        amount(limit, "JPY")
+    ));
 
     let mut issued = Vec::new();
     for (seller, inputs) in [(&aozora, aozora_inputs), (&widgets, widgets_inputs)] {

@@ -17,7 +17,8 @@ fn category_label(c: TaxCategory, rate: Option<Decimal>) -> String {
         (TaxCategory::Z, _) => "zero-rated".into(),
         (TaxCategory::G, _) => "export (免税)".into(),
         (TaxCategory::O, _) => "not subject (不課税)".into(),
-        (c, r) => format!("{} {:?}", c.code(), r),
+        // Refused by validation before a summary is printed; named plainly all the same.
+        (c, None) => format!("{} without a rate", c.code()),
     }
 }
 

@@ -142,7 +142,7 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
     }
     for want in [
         "58,136 JPY paid by card on AOZ-2026-000001, now paid (nothing left open)",
-        "the same event again: nothing changed",
+        "delivered again, nothing changed",
         "50,000 JPY refunded on AOZ-2026-000003, now partially paid (319,800 JPY still open)",
         "receipt AOZ-R-2026-000003 issued for 250,000 JPY on AOZ-2026-000003, replacing \
          AOZ-R-2026-000002 (cancelled), mailed to ap@midori.example.jp",
@@ -153,14 +153,24 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
         "AOZ-2026-000003 part 2 payment notice",
         "late fee 45.53 USD",
         "receipt AOZ-R-2026-000004 to ap@midori.example.jp",
+        "escalation notice for AOZ-2026-000004 to billing@aozora.example.jp",
+        "credit limit 600,000 JPY",
     ] {
         assert!(stdout.contains(want), "{want} missing:\n{stdout}");
     }
-    // Prose, not Rust values: no debug structs, options or quoted JSON strings.
-    for debug in ["{", "}", "Some(", "None", "\"", "pre_due", "pending_review"] {
+    // Prose, not Rust values: no debug structs, options or quoted JSON strings, and no snake_case
+    // identifier (`pending_review`, `no_invoice_reference`); ids such as evt_demo_0001 are data.
+    for debug in ["{", "}", "Some(", "None", "\""] {
         assert!(
             !stdout.contains(debug),
             "{debug:?} in the summary:\n{stdout}"
+        );
+    }
+    for word in stdout.split(|c: char| c.is_whitespace() || "(),;:.".contains(c)) {
+        assert!(
+            !(word.contains('_') && word.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                || word == "partially_paid",
+            "{word:?} in the summary:\n{stdout}"
         );
     }
     let mails = std::fs::read_dir(dir.path().join("mail"))
