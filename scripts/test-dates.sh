@@ -13,19 +13,37 @@ cd "$(dirname "$0")/.."
 
 dates=("$@")
 [ ${#dates[@]} -gt 0 ] || dates=(2027-07-15 2028-02-29 2030-12-31)
+
+# The three test binaries, as `cargo test --workspace` builds them: selecting them with `-p` or `--test`
+# would resolve features differently and build them again.
+mapfile -t bins < <(cargo test --workspace --locked --no-run --message-format json |
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    t = m.get("target", {})
+    if m.get("executable") and t.get("name") in ("contract_memory", "contract_dynamo", "e2e_local"):
+        print(m["executable"])
+')
+[ ${#bins[@]} -eq 3 ] || { echo "test-dates: expected 3 test binaries, found ${#bins[@]}" >&2; exit 1; }
+
 export SEIKYU_E2E=1
 trap 'scripts/local-stack.sh down' EXIT
 failed=()
 for d in "${dates[@]}"; do
   printf '\n== the contract and end-to-end suites on %s\n' "$d"
-  if scripts/local-stack.sh down && SEIKYU_TEST_DATE=$d scripts/local-stack.sh up >/dev/null &&
-    SEIKYU_TEST_DATE=$d cargo test --locked -p seikyu-tests \
-      --test contract_memory --test contract_dynamo --test e2e_local; then
-    printf '== %s: passed\n' "$d"
+  ok=1
+  if scripts/local-stack.sh down && SEIKYU_TEST_DATE=$d scripts/local-stack.sh up >/dev/null; then
+    for bin in "${bins[@]}"; do
+      (cd tests && SEIKYU_TEST_DATE=$d "$bin") || ok=0
+    done
   else
-    printf '== %s: FAILED\n' "$d"
-    failed+=("$d")
+    ok=0
   fi
+  if [ $ok = 1 ]; then printf '== %s: passed\n' "$d"; else printf '== %s: FAILED\n' "$d"; failed+=("$d"); fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nfailed on: %s\n' "${failed[*]}" >&2

@@ -1,13 +1,13 @@
 //! The clock the functions run on.
 //!
-//! In every deployment it is the system clock. The end-to-end tests need the deployed functions to run on
-//! a date they choose (a leap day, a new fiscal year), so a build with the cargo feature `test-clock`
-//! shifts it by `SEIKYU_TEST_CLOCK_OFFSET_SECONDS`. Only `scripts/local-stack.sh` turns the feature on,
-//! for the debug builds of `cargo lambda watch` (and `scripts/test.sh` to lint this file). A deployment
-//! cannot: the feature is off by default and no manifest, template or deploy setting names it (a test
-//! below checks every one), `sam build` names no features, and the feature refuses to compile without
-//! debug assertions, as in every release build. Without the feature the shifted clock is not compiled
-//! and the variable is never read, so no environment setting can move a deployed function's clock.
+//! In every deployment it is the system clock. The end-to-end tests need the deployed functions to run
+//! on a date they choose (a leap day, a new fiscal year), so a build with the cargo feature
+//! `test-clock` shifts it by `SEIKYU_TEST_CLOCK_OFFSET_SECONDS`. Only `scripts/local-stack.sh` turns
+//! the feature on, for the debug builds of `cargo lambda watch`. A deployment cannot: the feature is
+//! off by default and no manifest, template or deploy setting names it (a test below checks every one),
+//! and it refuses to compile without debug assertions, as in the release builds `sam build` makes.
+//! Without the feature the shifted clock is not compiled and the variable is never read, so no
+//! environment setting can move a deployed function's clock.
 
 #[cfg(any(test, feature = "test-clock"))]
 use chrono::{DateTime, Duration, Utc};
