@@ -497,7 +497,8 @@ fn decode_cursor(c: &str, seller: &str) -> Result<Item, StoreError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c)
         .map_err(|_| bad())?;
-    let m: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let m: HashMap<String, String> =
+        seikyu_domain::json::from_slice(&bytes, 1024).map_err(|_| bad())?;
     // A cursor can only continue inside the caller's own partition.
     if m.get("PK").map(String::as_str) != Some(invoice_pk(seller).as_str()) || m.len() > 4 {
         return Err(bad());

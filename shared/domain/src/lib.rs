@@ -8,6 +8,7 @@ pub mod calc;
 pub mod codes;
 pub mod dunning;
 pub mod holidays;
+pub mod json;
 pub mod model;
 pub mod money;
 pub mod parse;

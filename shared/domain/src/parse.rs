@@ -1,44 +1,21 @@
 //! JSON body -> [`InvoiceInput`], with the failing field's path in the error.
 
 use crate::model::InvoiceInput;
-use crate::validate::{Code, FieldError};
+use crate::validate::FieldError;
 
-/// Parse a JSON invoice. A failure names the field (`lines[2].quantity`) and says what is wrong.
+/// Largest invoice body accepted (a 10,000-line invoice is about 3 MB of JSON).
+pub const MAX_INVOICE_BYTES: usize = 6 * 1024 * 1024;
+
+/// Parse a JSON invoice strictly ([`crate::json`]). A failure names the field (`lines[2].quantity`) and
+/// says what is wrong.
 pub fn invoice_from_json(bytes: &[u8]) -> Result<InvoiceInput, FieldError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let msg = inner.to_string();
-        // serde's messages end with " at line L column C"; keep that, it helps with a file.
-        let (code, path) = if inner.is_syntax() || inner.is_eof() {
-            (Code::InvalidJson, String::new())
-        } else if msg.starts_with("unknown field") {
-            (Code::UnknownField, path)
-        } else if let Some(field) = msg
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            let full = if path == "." || path.is_empty() {
-                field.to_string()
-            } else {
-                format!("{path}.{field}")
-            };
-            (Code::Required, full)
-        } else {
-            (Code::InvalidValue, path)
-        };
-        FieldError {
-            path: if path == "." { String::new() } else { path },
-            code,
-            message: msg,
-        }
-    })
+    crate::json::from_slice(bytes, MAX_INVOICE_BYTES)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Code;
 
     #[test]
     fn errors_name_the_field() {

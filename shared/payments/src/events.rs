@@ -71,9 +71,12 @@ pub struct PaymentEvent {
     pub created: i64,
 }
 
+/// Largest webhook body accepted (Stripe events are a few KB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ParseError {
-    #[error("body is not JSON: {0}")]
+    #[error("body refused: {0}")]
     Json(String),
     #[error("field {0} missing or of the wrong type")]
     Field(&'static str),
@@ -131,8 +134,8 @@ struct StripeData {
 /// A Stripe event (API object `event`): payment_intent.succeeded / partially_funded / payment_failed,
 /// charge.refunded.
 pub fn parse_stripe(body: &[u8]) -> Result<PaymentEvent, ParseError> {
-    let env: StripeEnvelope =
-        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let env: StripeEnvelope = seikyu_domain::json::from_slice_open(body, MAX_BODY_BYTES)
+        .map_err(|e| ParseError::Json(e.to_string()))?;
     let o = &env.data.object;
     let currency = o
         .get("currency")
@@ -222,7 +225,8 @@ pub fn parse_stripe(body: &[u8]) -> Result<PaymentEvent, ParseError> {
 
 /// A KOMOJU webhook event: payment.captured, payment.expired, payment.refunded.
 pub fn parse_komoju(body: &[u8]) -> Result<PaymentEvent, ParseError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let v: Value = seikyu_domain::json::from_slice_open(body, MAX_BODY_BYTES)
+        .map_err(|e| ParseError::Json(e.to_string()))?;
     let kind_s = s(&v, "type")?;
     let d = v.get("data").ok_or(ParseError::Field("data"))?;
     let currency = d
@@ -328,8 +332,8 @@ struct GenericBody {
 
 /// Our generic scheme's body; the event id comes from the verified `Seikyu-Event-Id` header.
 pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseError> {
-    let g: GenericBody =
-        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let g: GenericBody = seikyu_domain::json::from_slice(body, MAX_BODY_BYTES)
+        .map_err(|e| ParseError::Json(e.to_string()))?;
     let currency = g.currency.to_ascii_uppercase();
     if seikyu_domain::money::minor_units(&currency).is_none() {
         return Err(ParseError::Currency(currency));

@@ -417,17 +417,8 @@ fn respond(r: Result<(u16, Value), AppError>) -> HttpResponse {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e.inner().to_string();
-        let code = if e.inner().is_syntax() || e.inner().is_eof() {
-            Code::InvalidJson
-        } else {
-            Code::InvalidValue
-        };
-        bad(if path == "." { "" } else { &path }, code, &msg)
-    })
+    seikyu_domain::json::from_slice(body, MAX_BODY_BYTES)
+        .map_err(|e| from_app_error(AppError::Invalid(vec![e])))
 }
 
 async fn create_invoice<S, A, Q, B, C>(

@@ -587,6 +587,9 @@ where
     .await
 }
 
+/// SQS's largest message.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
 /// The loop of every SQS consumer: parse each `(message id, body)`, handle it, log the outcome, and
 /// return the ids that failed. A body that is not a message fails every time, so a poison message ends
 /// in the dead-letter queue after the redrive count.
@@ -598,14 +601,15 @@ where
 {
     let mut failed = Vec::new();
     for (id, body) in messages {
-        let msg: QueueMessage = match serde_json::from_str(body) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "not a queue message");
-                failed.push(id.clone());
-                continue;
-            }
-        };
+        let msg: QueueMessage =
+            match seikyu_domain::json::from_slice(body.as_bytes(), MAX_MESSAGE_BYTES) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(message_id = %id, error = %e, "not a queue message");
+                    failed.push(id.clone());
+                    continue;
+                }
+            };
         let (event, seller_id, invoice_id, payment) = (
             msg.event.clone(),
             msg.seller_id.clone(),
