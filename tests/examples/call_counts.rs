@@ -113,7 +113,7 @@ async fn main() {
 
     let (account, key) = app
         .create_seller(seikyu_service::NewSeller {
-            seller_id: unique("calls"),
+            seller_id: unique("calls").parse().expect("id"),
             number_prefix: "CNT".into(),
             fiscal_year_start_month: 4,
             profile: fixture("jp-standard-10-lines").seller,

@@ -165,7 +165,7 @@ async fn main() {
         };
         let (account, _) = app
             .create_seller(seikyu_service::NewSeller {
-                seller_id: "scale".into(),
+                seller_id: "scale".parse().expect("id"),
                 number_prefix: "SC".into(),
                 fiscal_year_start_month: 4,
                 profile: fixture("jp-three-lines-105-yen-floor").seller,

@@ -9,6 +9,7 @@ use chrono::Duration;
 use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
+use seikyu_domain::values::Count;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
 use seikyu_service::fiscal_year;
 use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
@@ -79,11 +80,11 @@ static OUTBOX_SWEEPS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// A fresh Japanese seller (the jp fixtures' seller) and its API key.
 pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (SellerAccount, String) {
     let new = NewSeller {
-        seller_id: unique("s"),
+        seller_id: unique("s").parse().expect("id"),
         number_prefix: "AOZ".into(),
         fiscal_year_start_month: 4,
         profile: fixture("jp-standard-10-lines").seller,
-        default_credit_limit: limit,
+        default_credit_limit: limit.map(|l| l.try_into().expect("a limit in range")),
         dunning_policy: None,
     };
     app.create_seller(new).await.expect("seller created")
@@ -128,7 +129,7 @@ pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
         Err(AppError::Unauthorized)
     ));
     let again = NewSeller {
-        seller_id: account.seller_id.clone(),
+        seller_id: account.seller_id.parse().expect("id"),
         number_prefix: "X".into(),
         fiscal_year_start_month: 4,
         profile: account.profile.clone(),
@@ -389,8 +390,8 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         &account,
         "CUST-0042",
         CustomerUpdate {
-            credit_limit: Some(Decimal::from(100_000)),
-            late_payments_12m: 0,
+            credit_limit: Some("100000".parse().expect("amount")),
+            late_payments_12m: Count::known(0),
         },
     )
     .await
@@ -448,7 +449,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         "CUST-0042",
         CustomerUpdate {
             credit_limit: None,
-            late_payments_12m: 3,
+            late_payments_12m: Count::known(3),
         },
     )
     .await
@@ -587,7 +588,7 @@ pub async fn search_by_date_amount_customer<S: Store>(app: Arc<TestApp<S>>) {
         inv.due_date = Some(day(60));
         inv.lines.truncate(1);
         inv.lines[0].quantity = qty.parse().expect("qty");
-        inv.buyer.customer_id = Some(customer.into());
+        inv.buyer.customer_id = Some(customer.parse().expect("id"));
         let r = app
             .create_invoice(&account, inv)
             .await

@@ -124,7 +124,7 @@ async fn with_late_fee<S: Store>(app: &TestApp<S>) -> (SellerAccount, String) {
         .set_dunning_policy(
             &account,
             Policy {
-                late_fee_percent: Some(Decimal::new(146, 1)),
+                late_fee_percent: Some("14.6".parse().expect("percent")),
                 ..Default::default()
             },
         )
@@ -669,7 +669,7 @@ pub async fn policy_api<S: Store>(app: Arc<TestApp<S>>) {
         .expect("read")
         .expect("seller");
     let new = invoice(&app, &account, ymd(2026, 11, 30)).await;
-    assert_eq!(new.dunning.policy.gentle, Some(3));
+    assert_eq!(new.dunning.policy.gentle.map(|g| g.get()), Some(3));
     assert_eq!(new.dunning.policy.pre_due, None);
     assert_eq!(
         seikyu_service::dunning::next_action(&new),

@@ -350,3 +350,371 @@ async fn loose_json_is_refused_in_queue_messages() {
     }
     assert!(mailer.sent().is_empty(), "nothing was mailed");
 }
+
+/// The first field error of a 400 answer: (path, code).
+fn first_field(r: &HttpResponse) -> (String, String) {
+    let v = r.json_body();
+    let f = &v["error"]["fields"][0];
+    (
+        f["path"].as_str().unwrap_or_default().to_string(),
+        f["code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// A generic-scheme delivery signed with `secret` at `now`.
+fn generic_delivery(secret: &[u8], now: i64, event_id: &str, body: &str) -> Vec<(String, String)> {
+    let ts = now.to_string();
+    let sig = sign(
+        &Secret::new(secret.to_vec()),
+        &[
+            ts.as_bytes(),
+            b".",
+            event_id.as_bytes(),
+            b".",
+            body.as_bytes(),
+        ],
+    );
+    vec![
+        ("seikyu-timestamp".to_string(), ts),
+        ("seikyu-event-id".to_string(), event_id.to_string()),
+        ("seikyu-signature".to_string(), format!("v1={sig}")),
+    ]
+}
+
+/// Amounts have bounds where they are parsed: a credit limit or payment at Decimal's maximum is refused,
+/// so no later request overflows on it (every POST /invoices for that customer answered 500 before).
+#[tokio::test]
+async fn unbounded_amounts_are_refused() {
+    let app = app();
+    let (account, key) = seller(&app, None).await;
+    let max = "79228162514264337593543950335";
+    for (path, body) in [
+        ("/customers/CUST-0042", json!({"credit_limit": max})),
+        (
+            "/customers/CUST-0042",
+            json!({"credit_limit": "1000000000000000.1"}),
+        ),
+        ("/customers/CUST-0042", json!({"credit_limit": 600000})),
+    ] {
+        let r = call(&app, request("PUT", path, &key, Some(&body))).await;
+        assert_eq!(r.status, 400, "{body}: {}", r.json_body());
+        assert_eq!(first_field(&r).0, "credit_limit", "{}", r.json_body());
+    }
+    let mut admin = request(
+        "POST",
+        "/admin/sellers",
+        ADMIN_KEY,
+        Some(&json!({"seller_id": "big-limit", "number_prefix": "BL",
+                     "profile": serde_json::to_value(&account.profile).expect("json"),
+                     "default_credit_limit": max})),
+    );
+    admin.path = "/admin/sellers".into();
+    let r = call(&app, admin).await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+    assert_eq!(
+        first_field(&r),
+        ("default_credit_limit".into(), "out_of_range".into())
+    );
+    // The customer is still screenable: an invoice for it is answered, not a 500.
+    let body = serde_json::to_value(fixture("jp-standard-10-lines")).expect("json");
+    let r = call(&app, post_invoice(&key, "after-big-limit", &body)).await;
+    assert_eq!(r.status, 201, "{}", r.json_body());
+
+    // An invoice whose lines are each in range but whose total is not.
+    let mut huge = body.clone();
+    huge["lines"][0]["quantity"] = json!("1000000000");
+    huge["lines"][0]["unit_price"] = json!("1000000000000");
+    let r = call(&app, post_invoice(&key, "huge-total", &huge)).await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+    assert_eq!(first_field(&r), ("lines".into(), "out_of_range".into()));
+
+    // A signed payment of Decimal's maximum is refused; the invoice takes the next payment normally.
+    let secrets = MemorySecrets::default();
+    secrets.set(&account.seller_id, "generic", &[b"s"]);
+    let now = app.clock.now().timestamp();
+    let inv = app
+        .create_invoice(&account, fixture("jp-three-lines-105-yen-floor"))
+        .await
+        .expect("invoice");
+    let pay = |id: &str, amount: &str| {
+        json!({"type": "payment.received", "payment_id": id, "amount": amount, "currency": "JPY",
+               "invoice_id": inv.invoice_id})
+        .to_string()
+    };
+    for (i, amount) in [max, "1000000000000001", "-1", "1e3"]
+        .into_iter()
+        .enumerate()
+    {
+        let body = pay(&format!("p-big-{i}"), amount);
+        let r = seikyu_service::webhook::handle_webhook(
+            &*app,
+            &secrets,
+            "generic",
+            Some(&account.seller_id),
+            &generic_delivery(b"s", now, &format!("ev-big-{i}"), &body),
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{amount}: {}", r.json_body());
+    }
+    let body = pay("p-ok", "100");
+    let r = seikyu_service::webhook::handle_webhook(
+        &*app,
+        &secrets,
+        "generic",
+        Some(&account.seller_id),
+        &generic_delivery(b"s", now, "ev-ok", &body),
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json_body());
+}
+
+/// Integers at their edges (i64::MIN timestamps, offsets, provider amounts) are refused with a 4xx
+/// before any arithmetic on them: nothing panics in debug builds or wraps in release builds.
+#[tokio::test]
+async fn integer_edges_are_refused_not_panicking() {
+    let app = app();
+    let (account, key) = seller(&app, None).await;
+    let secrets = MemorySecrets::default();
+    secrets.set(&account.seller_id, "stripe", &[b"whsec_x"]);
+    secrets.set(&account.seller_id, "generic", &[b"s"]);
+    let body = json!({"id": "evt_1", "object": "event", "type": "payment_intent.succeeded",
+        "created": 1_800_000_000, "data": {"object": {"id": "pi_1", "amount": 100,
+        "amount_received": 100, "currency": "jpy", "status": "succeeded"}}})
+    .to_string();
+    for t in [
+        "-9223372036854775808",
+        "9223372036854775807",
+        "99999999999999999999",
+        "-1",
+    ] {
+        let r = seikyu_service::webhook::handle_webhook(
+            &*app,
+            &secrets,
+            "stripe",
+            Some(&account.seller_id),
+            &[("stripe-signature".into(), format!("t={t},v1=00"))],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 401, "t={t}: {}", r.json_body());
+        let headers = vec![
+            ("seikyu-timestamp".to_string(), t.to_string()),
+            ("seikyu-event-id".to_string(), "ev".to_string()),
+            ("seikyu-signature".to_string(), "v1=00".to_string()),
+        ];
+        let r = seikyu_service::webhook::handle_webhook(
+            &*app,
+            &secrets,
+            "generic",
+            Some(&account.seller_id),
+            &headers,
+            b"{}",
+        )
+        .await;
+        assert_eq!(r.status, 401, "Seikyu-Timestamp {t}: {}", r.json_body());
+    }
+    for field in ["pre_due", "gentle", "firm", "final_notice", "escalate"] {
+        for v in [i64::MIN, i64::MAX, -366, 366] {
+            let r = call(
+                &app,
+                request("PUT", "/dunning-policy", &key, Some(&json!({ field: v }))),
+            )
+            .await;
+            assert_eq!(r.status, 400, "{field}={v}: {}", r.json_body());
+            assert_eq!(first_field(&r), (field.into(), "out_of_range".into()));
+        }
+    }
+    let r = call(
+        &app,
+        request(
+            "PUT",
+            "/customers/C-1",
+            &key,
+            Some(&json!({"late_payments_12m": -1})),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+    // Provider amounts and times at the edges, correctly signed.
+    let now = app.clock.now().timestamp();
+    let stripe = |body: &str| {
+        let sig = sign(
+            &Secret::new(b"whsec_x".to_vec()),
+            &[now.to_string().as_bytes(), b".", body.as_bytes()],
+        );
+        vec![("stripe-signature".to_string(), format!("t={now},v1={sig}"))]
+    };
+    for body in [
+        json!({"id": "evt_2", "object": "event", "type": "payment_intent.partially_funded",
+            "created": now, "data": {"object": {"id": "pi_2", "amount": 100, "currency": "jpy",
+            "next_action": {"display_bank_transfer_instructions": {"amount_remaining": i64::MIN}}}}}),
+        json!({"id": "evt_3", "object": "event", "type": "payment_intent.partially_funded",
+            "created": now, "data": {"object": {"id": "pi_3", "amount": i64::MAX, "currency": "jpy",
+            "next_action": {"display_bank_transfer_instructions": {"amount_remaining": -1}}}}}),
+        json!({"id": "evt_4", "object": "event", "type": "payment_intent.succeeded",
+            "created": i64::MIN, "data": {"object": {"id": "pi_4", "amount": 100,
+            "amount_received": 100, "currency": "jpy"}}}),
+        json!({"id": "evt_5", "object": "event", "type": "charge.refunded",
+            "created": now, "data": {"object": {"id": "ch_5", "amount_refunded": i64::MIN,
+            "currency": "jpy"}}}),
+    ] {
+        let text = body.to_string();
+        let r = seikyu_service::webhook::handle_webhook(
+            &*app,
+            &secrets,
+            "stripe",
+            Some(&account.seller_id),
+            &stripe(&text),
+            text.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{text}: {}", r.json_body());
+    }
+}
+
+/// Values that look fine to a parser but are not: negative limits, ids that are paths, precision that
+/// would be rounded away, a currency that is not money, ids longer than a key can hold.
+#[tokio::test]
+async fn implausible_values_are_refused() {
+    let app = app();
+    let (account, key) = seller(&app, None).await;
+    let profile = serde_json::to_value(&account.profile).expect("json");
+    let admin = |path: &str, body: Option<&Value>| {
+        let mut r = request("POST", path, ADMIN_KEY, body);
+        r.path = path.into();
+        r
+    };
+    let r = call(
+        &app,
+        admin(
+            "/admin/sellers",
+            Some(
+                &json!({"seller_id": "neg", "number_prefix": "NG", "profile": profile,
+                         "default_credit_limit": "-1"}),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+    assert_eq!(
+        first_field(&r),
+        ("default_credit_limit".into(), "out_of_range".into())
+    );
+    for id in ["../x", "a b", &"s".repeat(65)] {
+        let r = call(
+            &app,
+            admin(
+                "/admin/sellers",
+                Some(&json!({"seller_id": id, "number_prefix": "NG", "profile": profile})),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{id}: {}", r.json_body());
+        assert_eq!(first_field(&r).0, "seller_id");
+    }
+    for path in [
+        format!("/admin/sellers/{}/keys", "x".repeat(3000)),
+        "/admin/sellers/a%2Fb/keys".to_string(),
+    ] {
+        let r = call(&app, admin(&path, None)).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.json_body());
+    }
+    let long = "x".repeat(3000);
+    for path in [
+        format!("/invoices/{long}"),
+        format!("/customers/{long}"),
+        format!("/receipts/{long}/document"),
+    ] {
+        let method = if path.starts_with("/customers") {
+            "PUT"
+        } else {
+            "GET"
+        };
+        let r = call(&app, request(method, &path, &key, Some(&json!({})))).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.json_body());
+    }
+
+    let base = serde_json::to_value(fixture("jp-standard-10-lines")).expect("json");
+    let cases: Vec<(&str, Value, (&str, &str))> = vec![
+        (
+            "a customer id that is a path",
+            json!({"buyer": {"customer_id": "../../x"}}),
+            ("buyer.customer_id", "invalid_value"),
+        ),
+        (
+            "a unit price with 30 decimals",
+            json!({"lines": {"0": {"unit_price": "0.000000000000000000000000000001"}}}),
+            ("lines[0].unit_price", "too_many_decimals"),
+        ),
+        (
+            "currency XXX",
+            json!({"currency": "XXX"}),
+            ("currency", "invalid_currency"),
+        ),
+        (
+            "a yen allowance with a fraction",
+            json!({"allowances_charges": [{"kind": "allowance", "amount": "100.5", "reason": "値引き",
+                   "tax_category": "S", "tax_rate": "10"}]}),
+            ("allowances_charges[0].amount", "too_many_decimals"),
+        ),
+        (
+            "a quantity as a JSON number",
+            json!({"lines": {"0": {"quantity": 1.5}}}),
+            ("lines[0].quantity", "invalid_value"),
+        ),
+    ];
+    for (i, (what, patch, want)) in cases.into_iter().enumerate() {
+        let mut body = base.clone();
+        merge(&mut body, &patch);
+        let r = call(&app, post_invoice(&key, &format!("implausible-{i}"), &body)).await;
+        assert_eq!(r.status, 400, "{what}: {}", r.json_body());
+        assert_eq!(
+            first_field(&r),
+            (want.0.to_string(), want.1.to_string()),
+            "{what}: {}",
+            r.json_body()
+        );
+    }
+    // A generic payment finer than the currency's minor unit.
+    let secrets = MemorySecrets::default();
+    secrets.set(&account.seller_id, "generic", &[b"s"]);
+    let body = json!({"type": "payment.received", "payment_id": "p-frac", "amount": "100.5",
+                      "currency": "JPY"})
+    .to_string();
+    let r = seikyu_service::webhook::handle_webhook(
+        &*app,
+        &secrets,
+        "generic",
+        Some(&account.seller_id),
+        &generic_delivery(b"s", app.clock.now().timestamp(), "ev-frac", &body),
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.json_body());
+}
+
+/// `patch` merged into `doc`: objects by key; an object patching an array by index ("0").
+fn merge(doc: &mut Value, patch: &Value) {
+    match (doc, patch) {
+        (Value::Object(d), Value::Object(p)) => {
+            for (k, v) in p {
+                match d.get_mut(k) {
+                    Some(slot) if v.is_object() => merge(slot, v),
+                    _ => {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(d), Value::Object(p)) => {
+            for (k, v) in p {
+                if let Some(slot) = k.parse::<usize>().ok().and_then(|i| d.get_mut(i)) {
+                    merge(slot, v);
+                }
+            }
+        }
+        (d, p) => *d = p.clone(),
+    }
+}

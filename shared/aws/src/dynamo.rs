@@ -876,7 +876,9 @@ impl InvoiceStore for DynamoStore {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_default();
-                balance.outstanding += (payable - paid).max(Decimal::ZERO);
+                balance.outstanding = balance
+                    .outstanding
+                    .saturating_add(payable.saturating_sub(paid).max(Decimal::ZERO));
                 let overdue = get_s(&i, "due_date")
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                     .is_some_and(|d| d < today);

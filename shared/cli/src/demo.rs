@@ -13,6 +13,7 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
+use seikyu_domain::values::{Amount, Count, Percent};
 use seikyu_einvoice::read;
 use seikyu_service::mail::{MailOutcome, mail_document};
 use seikyu_service::memory::{
@@ -181,7 +182,9 @@ async fn onboard(
     dunning_policy: seikyu_domain::dunning::Policy,
 ) -> Result<SellerAccount, DemoError> {
     let new = NewSeller {
-        seller_id: id.into(),
+        seller_id: id
+            .parse()
+            .map_err(|e: seikyu_domain::id::IdError| DemoError::Data("seller", e.to_string()))?,
         number_prefix: prefix.into(),
         fiscal_year_start_month: fy,
         profile: first.seller.clone(),
@@ -660,7 +663,10 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
     // Reminders: the documented defaults; aozora adds the usual contractual late fee (年14.6%), widgets
     // (in Belgium) counts calendar days, not Japanese business days.
     let aozora_policy = seikyu_domain::dunning::Policy {
-        late_fee_percent: Some(Decimal::new(146, 1)),
+        late_fee_percent: Some(
+            Percent::new(Decimal::new(146, 1))
+                .map_err(|e| DemoError::Data("policy", e.to_string()))?,
+        ),
         ..Default::default()
     };
     let widgets_policy = seikyu_domain::dunning::Policy {
@@ -677,8 +683,10 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         &aozora,
         "CUST-0042",
         CustomerUpdate {
-            credit_limit: Some(limit),
-            late_payments_12m: 0,
+            credit_limit: Some(
+                Amount::new(limit).map_err(|e| DemoError::Data("customer", e.to_string()))?,
+            ),
+            late_payments_12m: Count::known(0),
         },
     )
     .await

@@ -112,12 +112,13 @@ fn allowance_charge_amount(
     path: &str,
 ) -> Result<Decimal, CalcError> {
     if let Some(amount) = ac.amount {
-        return Ok(round_amount(amount, decimals));
+        return Ok(round_amount(amount.get(), decimals));
     }
-    let (Some(percent), Some(base)) = (ac.percent, ac.base_amount.or(default_base)) else {
+    let base = ac.base_amount.map(|b| b.get()).or(default_base);
+    let (Some(percent), Some(base)) = (ac.percent, base) else {
         return Err(CalcError::MissingAmount(path.to_string()));
     };
-    let raw = mul(base, percent, path)?
+    let raw = mul(base, percent.get(), path)?
         .checked_div(Decimal::ONE_HUNDRED)
         .ok_or_else(|| ovf(path))?;
     Ok(round_amount(raw, decimals))
@@ -150,7 +151,10 @@ pub fn compute_with(
 
     for (i, line) in invoice.lines.iter().enumerate() {
         let path = format!("lines[{i}]");
-        let gross = round_amount(mul(line.quantity, line.unit_price, &path)?, decimals);
+        let gross = round_amount(
+            mul(line.quantity.get(), line.unit_price.get(), &path)?,
+            decimals,
+        );
         let mut net = gross;
         let mut amounts = Vec::with_capacity(line.allowances_charges.len());
         for (j, ac) in line.allowances_charges.iter().enumerate() {
@@ -161,7 +165,7 @@ pub fn compute_with(
         }
         line_total = add(line_total, net, "lines")?;
         let group = groups
-            .entry(group_key(line.tax_category, line.tax_rate))
+            .entry(group_key(line.tax_category, line.tax_rate.map(|r| r.get())))
             .or_insert((Decimal::ZERO, None));
         group.0 = add(group.0, net, &path)?;
         if group.1.is_none() {
@@ -188,7 +192,7 @@ pub fn compute_with(
         // so it is booked as not subject to tax rather than dropped.
         let category = ac.tax_category.unwrap_or(TaxCategory::O);
         let group = groups
-            .entry(group_key(category, ac.tax_rate))
+            .entry(group_key(category, ac.tax_rate.map(|r| r.get())))
             .or_insert((Decimal::ZERO, None));
         group.0 = add(group.0, signed(ac.kind, amount), &path)?;
         if group.1.is_none() {
@@ -200,7 +204,7 @@ pub fn compute_with(
     let fx = invoice
         .tax_currency
         .as_ref()
-        .map(|tc| document_decimals(&tc.code).map(|d| (tc.code.clone(), tc.exchange_rate, d)))
+        .map(|tc| document_decimals(&tc.code).map(|d| (tc.code.clone(), tc.exchange_rate.get(), d)))
         .transpose()?;
 
     let mut breakdown = Vec::with_capacity(groups.len());
@@ -239,7 +243,10 @@ pub fn compute_with(
         "totals",
     )?;
     let tax_inclusive = add(tax_exclusive, tax_total, "totals")?;
-    let prepaid = round_amount(invoice.prepaid_amount.unwrap_or_default(), decimals);
+    let prepaid = round_amount(
+        invoice.prepaid_amount.map_or(Decimal::ZERO, |p| p.get()),
+        decimals,
+    );
     let payable = add(tax_inclusive, -prepaid, "prepaid_amount")?;
 
     Ok(Totals {

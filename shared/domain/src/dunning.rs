@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::holidays;
+use crate::values::{DayOffset, Percent};
 
 /// The steps of the schedule, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -52,39 +53,39 @@ impl Stage {
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default = "default_pre_due")]
-    pub pre_due: Option<i64>,
+    pub pre_due: Option<DayOffset>,
     #[serde(default = "default_gentle")]
-    pub gentle: Option<i64>,
+    pub gentle: Option<DayOffset>,
     #[serde(default = "default_firm")]
-    pub firm: Option<i64>,
+    pub firm: Option<DayOffset>,
     #[serde(default = "default_final")]
-    pub final_notice: Option<i64>,
+    pub final_notice: Option<DayOffset>,
     /// Days after the due date on which the case goes to a person (after the final notice).
     #[serde(default = "default_escalate")]
-    pub escalate: Option<i64>,
+    pub escalate: Option<DayOffset>,
     /// Move a reminder that falls on a weekend or a Japanese public holiday to the next business day.
     #[serde(default = "default_true")]
     pub business_days_only: bool,
     /// Yearly late-fee rate in percent (e.g. 14.6), simple interest per day on the open balance from the
     /// day after the due date; `None`: no late fee.
     #[serde(default)]
-    pub late_fee_percent: Option<Decimal>,
+    pub late_fee_percent: Option<Percent>,
 }
 
-fn default_pre_due() -> Option<i64> {
-    Some(-3)
+fn default_pre_due() -> Option<DayOffset> {
+    Some(DayOffset::known(-3))
 }
-fn default_gentle() -> Option<i64> {
-    Some(1)
+fn default_gentle() -> Option<DayOffset> {
+    Some(DayOffset::known(1))
 }
-fn default_firm() -> Option<i64> {
-    Some(7)
+fn default_firm() -> Option<DayOffset> {
+    Some(DayOffset::known(7))
 }
-fn default_final() -> Option<i64> {
-    Some(14)
+fn default_final() -> Option<DayOffset> {
+    Some(DayOffset::known(14))
 }
-fn default_escalate() -> Option<i64> {
-    Some(21)
+fn default_escalate() -> Option<DayOffset> {
+    Some(DayOffset::known(21))
 }
 fn default_true() -> bool {
     true
@@ -122,11 +123,19 @@ pub enum PolicyError {
 impl Policy {
     fn offsets(&self) -> [(Stage, Option<i64>, &'static str); 5] {
         [
-            (Stage::PreDue, self.pre_due, "pre_due"),
-            (Stage::Gentle, self.gentle, "gentle"),
-            (Stage::Firm, self.firm, "firm"),
-            (Stage::Final, self.final_notice, "final_notice"),
-            (Stage::Escalated, self.escalate, "escalate"),
+            (Stage::PreDue, self.pre_due.map(DayOffset::get), "pre_due"),
+            (Stage::Gentle, self.gentle.map(DayOffset::get), "gentle"),
+            (Stage::Firm, self.firm.map(DayOffset::get), "firm"),
+            (
+                Stage::Final,
+                self.final_notice.map(DayOffset::get),
+                "final_notice",
+            ),
+            (
+                Stage::Escalated,
+                self.escalate.map(DayOffset::get),
+                "escalate",
+            ),
         ]
     }
 
@@ -146,7 +155,7 @@ impl Policy {
             last = Some(o);
         }
         if let Some(r) = self.late_fee_percent
-            && (r < Decimal::ZERO || r > Decimal::new(146, 1))
+            && r.get() > Decimal::new(146, 1)
         {
             return Err(PolicyError::LateFee);
         }
@@ -182,11 +191,11 @@ impl Policy {
         due: NaiveDate,
         final_sent_on: Option<NaiveDate>,
     ) -> Option<NaiveDate> {
-        let scheduled = due.checked_add_signed(Duration::days(self.escalate?))?;
+        let scheduled = due.checked_add_signed(Duration::days(self.escalate?.get()))?;
         let scheduled = self.adjust(scheduled);
         let after_final = match (final_sent_on, self.final_notice, self.escalate) {
             (Some(sent), Some(f), Some(e)) => sent
-                .checked_add_signed(Duration::days(e - f))
+                .checked_add_signed(Duration::days(e.get() - f.get()))
                 .map(|d| self.adjust(d)),
             _ => None,
         };
@@ -380,17 +389,17 @@ mod tests {
     fn policies_are_checked() {
         assert_eq!(Policy::default().check(), Ok(()));
         let bad = Policy {
-            firm: Some(1),
+            firm: Some(DayOffset::known(1)),
             ..Policy::default()
         };
         assert_eq!(bad.check(), Err(PolicyError::OutOfOrder("firm")));
         let bad = Policy {
-            pre_due: Some(0),
+            pre_due: Some(DayOffset::known(0)),
             ..Policy::default()
         };
         assert_eq!(bad.check(), Err(PolicyError::PreDueNotBefore));
         let bad = Policy {
-            late_fee_percent: Some(Decimal::from(20)),
+            late_fee_percent: Some("20".parse().expect("percent")),
             ..Policy::default()
         };
         assert_eq!(bad.check(), Err(PolicyError::LateFee));

@@ -101,6 +101,10 @@ fn classify(path: String, err: &serde_json::Error) -> FieldError {
         };
     } else if message.starts_with(TOO_DEEP) {
         Code::InvalidJson
+    } else if message.contains(crate::values::OUT_OF_RANGE_MARK) {
+        Code::OutOfRange
+    } else if message.contains(crate::values::DECIMALS_MARK) {
+        Code::TooManyDecimals
     } else if message.starts_with("unknown field") {
         Code::UnknownField
     } else if message.starts_with("duplicate field") || message.starts_with("duplicate key") {

@@ -8,6 +8,7 @@ pub mod calc;
 pub mod codes;
 pub mod dunning;
 pub mod holidays;
+pub mod id;
 pub mod json;
 pub mod model;
 pub mod money;
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod regno;
 pub mod screening;
 pub mod validate;
+pub mod values;
 
 pub use calc::{CalcError, TaxSubtotal, Totals, compute};
 pub use model::*;

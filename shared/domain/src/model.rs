@@ -1,16 +1,19 @@
 //! The invoice as a client submits it: the JSON body `POST /invoices` accepts and `seikyu render` reads.
 //!
 //! Every struct rejects unknown fields, so a typo (`"qty"` for `"quantity"`) is an error, not a silently
-//! dropped value. Amounts are decimals (send them as JSON strings, `"1234.50"`, to keep them exact; plain
-//! JSON numbers are accepted too). Dates are ISO 8601 `YYYY-MM-DD`.
+//! dropped value. Numbers are bounded by their kind ([`crate::values`]): decimals are JSON strings
+//! (`"1234.50"`), read exactly, and refused (never rounded) beyond their range or precision. Dates are ISO
+//! 8601 `YYYY-MM-DD`.
 //!
 //! Field names follow EN 16931 business terms; the `ibt-`/`BT-` numbers are in the doc comments so a
 //! reader can match them with the UBL output and the validator's messages.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+use crate::values::{Amount, ExchangeRate, Percent, Price, Quantity, TaxRate};
 
 /// One invoice or credit note, as submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -72,7 +75,7 @@ pub struct InvoiceInput {
     pub preceding_invoice: Option<InvoiceReference>,
     /// Amount already paid (BT-113), deducted from the amount due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prepaid_amount: Option<Decimal>,
+    pub prepaid_amount: Option<Amount>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -108,7 +111,7 @@ pub struct TaxCurrency {
     /// ISO 4217 code of the tax accounting currency.
     pub code: String,
     /// Units of the tax currency per one unit of the document currency (e.g. 151.37 JPY per USD).
-    pub exchange_rate: Decimal,
+    pub exchange_rate: ExchangeRate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -154,9 +157,10 @@ pub struct Buyer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trading_name: Option<String>,
     pub address: Address,
-    /// The agency's own key for this customer (BT-46); later issues search and screen by it.
+    /// The agency's own key for this customer (BT-46): searched and screened by; an id (1-64 letters,
+    /// digits, '-' or '_').
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
+    pub customer_id: Option<Id>,
     /// Buyer VAT identifier (BT-48).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
@@ -251,15 +255,15 @@ pub struct Line {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_item_id: Option<String>,
     /// Invoiced quantity (BT-129). May be negative to correct an earlier invoice.
-    pub quantity: Decimal,
+    pub quantity: Quantity,
     /// UN/ECE Recommendation 20 unit code (BT-130), e.g. `C62` (one), `H87` (piece), `HUR` (hour).
     pub unit_code: String,
     /// Net price of one unit (BT-146), not negative.
-    pub unit_price: Decimal,
+    pub unit_price: Price,
     pub tax_category: TaxCategory,
     /// Tax rate in percent (BT-152). Required except for category `O`, which must not have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tax_rate: Option<Decimal>,
+    pub tax_rate: Option<TaxRate>,
     /// Why the line is exempt, zero-rated for export or not subject to tax (BT-120). Required for E, G, O.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exemption_reason: Option<String>,
@@ -345,13 +349,13 @@ pub struct AllowanceCharge {
     pub kind: ChargeKind,
     /// The amount. Give either this or `percent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<Decimal>,
+    pub amount: Option<Amount>,
     /// Percentage of `base_amount`; the amount is computed and rounded to the currency's minor unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percent: Option<Decimal>,
+    pub percent: Option<Percent>,
     /// Base for `percent`. On a line it defaults to quantity x unit price; on the document it is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_amount: Option<Decimal>,
+    pub base_amount: Option<Amount>,
     /// Reason as text (BT-97/104/139/144). This or `reason_code` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -363,7 +367,7 @@ pub struct AllowanceCharge {
     pub tax_category: Option<TaxCategory>,
     /// Document level only: its tax rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tax_rate: Option<Decimal>,
+    pub tax_rate: Option<TaxRate>,
     /// Document level only: exemption reason for categories E, G, O.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exemption_reason: Option<String>,

@@ -5,10 +5,21 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::codes;
 use crate::model::RoundingMode;
 
+/// ISO 4217 codes that are not money one invoices or pays in: precious metals (XAU, XAG, XPD, XPT), bond
+/// market and fund units (XBA-XBD, XDR, XSU, XUA), the testing code XTS and "no currency" XXX.
+pub const NOT_MONEY: [&str; 13] = [
+    "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX",
+];
+
+/// Whether Seikyu invoices and takes payments in `currency`: an ISO 4217 code, except [`NOT_MONEY`].
+pub fn is_money(currency: &str) -> bool {
+    codes::is_currency(currency) && !NOT_MONEY.contains(&currency)
+}
+
 /// Decimal places of a currency's minor unit per ISO 4217 (list one, as amended). Most currencies have
-/// two; the exceptions are listed. `None` for a code that is not in ISO 4217.
+/// two; the exceptions are listed. `None` for a code that is not money Seikyu handles ([`is_money`]).
 pub fn minor_units(currency: &str) -> Option<u32> {
-    if !codes::is_currency(currency) {
+    if !is_money(currency) {
         return None;
     }
     Some(match currency {
@@ -84,6 +95,11 @@ mod tests {
         assert_eq!(minor_units("BHD"), Some(3));
         assert_eq!(minor_units("KWD"), Some(3));
         assert_eq!(minor_units("XXQ"), None);
+        for not_money in NOT_MONEY {
+            assert!(codes::is_currency(not_money), "{not_money} is in ISO 4217");
+            assert_eq!(minor_units(not_money), None, "{not_money}");
+        }
+        assert_eq!(minor_units("XOF"), Some(0), "the CFA franc is money");
     }
 
     #[test]

@@ -49,11 +49,12 @@ pub fn screen(
     invoice_amount: Decimal,
     credit_limit: Option<Decimal>,
 ) -> Screening {
-    let total = exposure.outstanding + invoice_amount;
+    // Checked: a buyer's balance sums any number of invoices; past Decimal's range it is simply huge.
+    let total = exposure.outstanding.saturating_add(invoice_amount);
     let mut reject = Vec::new();
     let mut review = Vec::new();
     if let Some(limit) = credit_limit {
-        if total > limit * Decimal::TWO {
+        if total > limit.saturating_mul(Decimal::TWO) {
             reject.push("credit_limit_far_exceeded".to_string());
         } else if total > limit {
             review.push("credit_limit_exceeded".to_string());

@@ -14,6 +14,7 @@ use crate::model::{
     Address, AllowanceCharge, ChargeKind, Contact, DocumentType, Endpoint, Format, Identifier,
     InvoiceInput, Period, RegistrantKind, TaxCategory,
 };
+use crate::money;
 use crate::regno::{self, RegNoError};
 
 /// Machine-readable reason of a failure. The wire form is the snake_case name.
@@ -128,11 +129,9 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
-// Bounds. Generous for real invoices, tight enough that no sum can overflow a Decimal.
+// Bounds. Generous for real invoices, tight enough that no sum can overflow a Decimal (the numbers
+// themselves are bounded by their types, see crate::values).
 pub const MAX_LINES: usize = 10_000;
-pub const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0); // 1e9
-pub const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
-pub const MAX_INPUT_DECIMALS: u32 = 6;
 const MAX_NAME: usize = 300;
 const MAX_ADDRESS_LINE: usize = 300;
 const MAX_ID: usize = 100;
@@ -151,30 +150,58 @@ fn xml_forbidden(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// A field's path, `parent.field`, written out only when something there is wrong: a valid invoice
+/// builds no path strings.
+#[derive(Clone, Copy)]
+struct P<'a>(&'a str, &'a str);
+
+impl fmt::Display for P<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str(self.1)
+        } else {
+            write!(f, "{}.{}", self.0, self.1)
+        }
+    }
+}
+
+/// Whether `value` may hold a character XML 1.0 forbids: a C0 control byte other than tab, LF and CR,
+/// or the lead byte of U+FFFE / U+FFFF. A quick byte scan; [`xml_forbidden`] decides.
+fn maybe_xml_forbidden(value: &str) -> bool {
+    value
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
+}
+
 impl V<'_> {
-    fn err(&mut self, path: impl Into<String>, code: Code, message: impl Into<String>) {
+    fn err(&mut self, path: impl fmt::Display, code: Code, message: impl Into<String>) {
         self.errors.push(FieldError {
-            path: path.into(),
+            path: path.to_string(),
             code,
             message: message.into(),
         });
     }
 
     /// A text field: not blank (UBL forbids empty elements), at most `max` characters, XML-safe.
-    fn text(&mut self, path: &str, value: &str, max: usize) {
+    fn text(&mut self, path: impl fmt::Display + Copy, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.err(path, Code::Required, "must not be empty or only spaces");
             return;
         }
-        let n = value.chars().count();
-        if n > max {
-            self.err(
-                path,
-                Code::TooLong,
-                format!("{n} characters; at most {max} allowed"),
-            );
+        // A string of at most `max` bytes has at most `max` characters.
+        if value.len() > max {
+            let n = value.chars().count();
+            if n > max {
+                self.err(
+                    path,
+                    Code::TooLong,
+                    format!("{n} characters; at most {max} allowed"),
+                );
+            }
         }
-        if let Some(c) = value.chars().find(|&c| xml_forbidden(c)) {
+        if maybe_xml_forbidden(value)
+            && let Some(c) = value.chars().find(|&c| xml_forbidden(c))
+        {
             self.err(
                 path,
                 Code::InvalidCharacter,
@@ -183,30 +210,31 @@ impl V<'_> {
         }
     }
 
-    fn opt_text(&mut self, path: &str, value: Option<&str>, max: usize) {
+    fn opt_text(&mut self, path: impl fmt::Display + Copy, value: Option<&str>, max: usize) {
         if let Some(v) = value {
             self.text(path, v, max);
         }
     }
 
-    fn decimal(&mut self, path: &str, value: Decimal, min: Decimal, max: Decimal, decimals: u32) {
-        if value < min || value > max {
-            self.err(
-                path,
-                Code::OutOfRange,
-                format!("{value} is outside {min}..={max}"),
-            );
-        }
-        if value.normalize().scale() > decimals {
+    /// A money amount in the document's currency: no more decimal places than the document shows
+    /// (refused, not rounded away).
+    fn money(&mut self, path: impl fmt::Display + Copy, value: Decimal) {
+        let Ok(places) = calc::document_decimals(&self.input.currency) else {
+            return; // the currency itself is reported
+        };
+        if value.normalize().scale() > places {
             self.err(
                 path,
                 Code::TooManyDecimals,
-                format!("{value} has more than {decimals} decimal places"),
+                format!(
+                    "{value} has more decimal places than an e-invoice in {} shows ({places})",
+                    self.input.currency
+                ),
             );
         }
     }
 
-    fn date(&mut self, path: &str, d: NaiveDate) {
+    fn date(&mut self, path: impl fmt::Display + Copy, d: NaiveDate) {
         if !(2000..=2199).contains(&d.year()) {
             self.err(
                 path,
@@ -220,7 +248,7 @@ impl V<'_> {
         match (p.start, p.end) {
             (None, None) => self.err(path, Code::Required, "give a start or an end date"),
             (Some(s), Some(e)) if e < s => self.err(
-                format!("{path}.end"),
+                P(path, "end"),
                 Code::PeriodInverted,
                 format!("{e} is before the start {s}"),
             ),
@@ -232,26 +260,22 @@ impl V<'_> {
     }
 
     fn address(&mut self, path: &str, a: &Address) {
+        self.opt_text(P(path, "street"), a.street.as_deref(), MAX_ADDRESS_LINE);
         self.opt_text(
-            &format!("{path}.street"),
-            a.street.as_deref(),
-            MAX_ADDRESS_LINE,
-        );
-        self.opt_text(
-            &format!("{path}.additional_street"),
+            P(path, "additional_street"),
             a.additional_street.as_deref(),
             MAX_ADDRESS_LINE,
         );
-        self.opt_text(&format!("{path}.city"), a.city.as_deref(), MAX_ADDRESS_LINE);
-        self.opt_text(&format!("{path}.postal_code"), a.postal_code.as_deref(), 20);
+        self.opt_text(P(path, "city"), a.city.as_deref(), MAX_ADDRESS_LINE);
+        self.opt_text(P(path, "postal_code"), a.postal_code.as_deref(), 20);
         self.opt_text(
-            &format!("{path}.subdivision"),
+            P(path, "subdivision"),
             a.subdivision.as_deref(),
             MAX_ADDRESS_LINE,
         );
         if !codes::is_country(&a.country) {
             self.err(
-                format!("{path}.country"),
+                P(path, "country"),
                 Code::InvalidCode,
                 format!("'{}' is not an ISO 3166-1 alpha-2 country code", a.country),
             );
@@ -259,11 +283,11 @@ impl V<'_> {
     }
 
     fn contact(&mut self, path: &str, c: &Contact) {
-        self.opt_text(&format!("{path}.name"), c.name.as_deref(), MAX_NAME);
-        self.opt_text(&format!("{path}.phone"), c.phone.as_deref(), 50);
+        self.opt_text(P(path, "name"), c.name.as_deref(), MAX_NAME);
+        self.opt_text(P(path, "phone"), c.phone.as_deref(), 50);
         if let Some(email) = c.email.as_deref() {
-            let p = format!("{path}.email");
-            self.text(&p, email, 254);
+            let p = P(path, "email");
+            self.text(p, email, 254);
             let ok = email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && domain.contains('.')
@@ -292,29 +316,29 @@ impl V<'_> {
             );
             return;
         };
-        self.text(&format!("{path}.id"), &e.id, MAX_ID);
+        self.text(P(path, "id"), &e.id, MAX_ID);
         if !codes::is_endpoint_scheme(&e.scheme) {
             self.err(
-                format!("{path}.scheme"),
+                P(path, "scheme"),
                 Code::InvalidCode,
                 format!("'{}' is not a CEF Electronic Address Scheme code", e.scheme),
             );
         } else if let Some(why) = scheme_id_problem(&e.scheme, &e.id) {
-            self.err(format!("{path}.id"), Code::InvalidEndpointId, why);
+            self.err(P(path, "id"), Code::InvalidEndpointId, why);
         }
     }
 
     fn identifier(&mut self, path: &str, id: &Identifier) {
-        self.text(&format!("{path}.id"), &id.id, MAX_ID);
+        self.text(P(path, "id"), &id.id, MAX_ID);
         if let Some(scheme) = id.scheme.as_deref() {
             if !codes::is_icd(scheme) {
                 self.err(
-                    format!("{path}.scheme"),
+                    P(path, "scheme"),
                     Code::InvalidCode,
                     format!("'{scheme}' is not an ISO 6523 ICD code"),
                 );
             } else if let Some(why) = scheme_id_problem(scheme, &id.id) {
-                self.err(format!("{path}.id"), Code::InvalidFormat, why);
+                self.err(P(path, "id"), Code::InvalidFormat, why);
             }
         }
     }
@@ -352,7 +376,7 @@ impl V<'_> {
                 _ => "",
             };
             self.err(
-                format!("{path}.tax_category"),
+                P(path, "tax_category"),
                 Code::TaxCategoryNotAllowed,
                 format!(
                     "{} is not allowed in {}{hint}",
@@ -361,7 +385,7 @@ impl V<'_> {
                 ),
             );
         }
-        let rate_path = format!("{path}.tax_rate");
+        let rate_path = P(path, "tax_rate");
         match (category, rate) {
             (TaxCategory::O, Some(_)) => self.err(
                 rate_path,
@@ -381,11 +405,12 @@ impl V<'_> {
                     format!("category {} is charged at 0%, not {r}%", category.code()),
                 ),
             (TaxCategory::S | TaxCategory::AA, Some(r)) => {
-                if r <= Decimal::ZERO || r > Decimal::ONE_HUNDRED || r.normalize().scale() > 2 {
+                // The type bounds the rate to 0..=100 with two places; a taxed category needs more than 0.
+                if r <= Decimal::ZERO {
                     self.err(
-                        &rate_path,
+                        rate_path,
                         Code::OutOfRange,
-                        format!("{r}% is not a tax rate"),
+                        format!("category {} is taxed at more than 0%", category.code()),
                     );
                 } else if self.format == Format::PintJp {
                     // Japan since 2019-10-01: standard 10%, reduced 8% (消費税法第29条, 平成28年改正法附則第34条).
@@ -403,7 +428,7 @@ impl V<'_> {
         }
         match reason {
             None if category.needs_exemption_reason() => self.err(
-                format!("{path}.exemption_reason"),
+                P(path, "exemption_reason"),
                 Code::Required,
                 format!(
                     "category {} must say why no tax is charged",
@@ -411,14 +436,14 @@ impl V<'_> {
                 ),
             ),
             Some(_) if !category.needs_exemption_reason() => self.err(
-                format!("{path}.exemption_reason"),
+                P(path, "exemption_reason"),
                 Code::NotAllowed,
                 format!(
                     "category {} is taxed; it takes no exemption reason",
                     category.code()
                 ),
             ),
-            Some(r) => self.text(&format!("{path}.exemption_reason"), r, 1_000),
+            Some(r) => self.text(P(path, "exemption_reason"), r, 1_000),
             None => {}
         }
     }
@@ -433,50 +458,29 @@ impl V<'_> {
             _ => {}
         }
         if let Some(a) = ac.amount {
-            self.decimal(
-                &format!("{path}.amount"),
-                a,
-                Decimal::ZERO,
-                MAX_UNIT_PRICE,
-                MAX_INPUT_DECIMALS,
-            );
+            self.money(P(path, "amount"), a.get());
         }
-        if let Some(p) = ac.percent {
-            self.decimal(
-                &format!("{path}.percent"),
-                p,
-                Decimal::ZERO,
-                Decimal::ONE_HUNDRED,
-                4,
+        if ac.percent.is_some() && document_level && ac.base_amount.is_none() {
+            self.err(
+                P(path, "base_amount"),
+                Code::Required,
+                "a document-level percent needs a base amount",
             );
-            if document_level && ac.base_amount.is_none() {
-                self.err(
-                    format!("{path}.base_amount"),
-                    Code::Required,
-                    "a document-level percent needs a base amount",
-                );
-            }
         }
         if let Some(b) = ac.base_amount {
-            self.decimal(
-                &format!("{path}.base_amount"),
-                b,
-                Decimal::ZERO,
-                MAX_UNIT_PRICE * MAX_QUANTITY,
-                MAX_INPUT_DECIMALS,
-            );
+            self.money(P(path, "base_amount"), b.get());
             if ac.percent.is_none() {
                 self.err(
-                    format!("{path}.base_amount"),
+                    P(path, "base_amount"),
                     Code::NotAllowed,
                     "a base amount goes with a percent",
                 );
             }
         }
-        self.opt_text(&format!("{path}.reason"), ac.reason.as_deref(), 1_000);
+        self.opt_text(P(path, "reason"), ac.reason.as_deref(), 1_000);
         match ac.reason_code.as_deref() {
             None if ac.reason.is_none() => self.err(
-                format!("{path}.reason"),
+                P(path, "reason"),
                 Code::Required,
                 "give a reason or a reason code",
             ),
@@ -492,7 +496,7 @@ impl V<'_> {
                         "UNCL 7161"
                     };
                     self.err(
-                        format!("{path}.reason_code"),
+                        P(path, "reason_code"),
                         Code::InvalidCode,
                         format!("'{code}' is not a {list} code"),
                     );
@@ -502,9 +506,14 @@ impl V<'_> {
         }
         if document_level {
             match ac.tax_category {
-                Some(cat) => self.tax(path, cat, ac.tax_rate, ac.exemption_reason.as_deref()),
+                Some(cat) => self.tax(
+                    path,
+                    cat,
+                    ac.tax_rate.map(|r| r.get()),
+                    ac.exemption_reason.as_deref(),
+                ),
                 None => self.err(
-                    format!("{path}.tax_category"),
+                    P(path, "tax_category"),
                     Code::Required,
                     "a document-level allowance or charge needs a tax category",
                 ),
@@ -616,19 +625,22 @@ fn check_header(v: &mut V<'_>) {
             );
         }
     }
-    if !codes::is_currency(&input.currency) {
+    if !money::is_money(&input.currency) {
         v.err(
             "currency",
             Code::InvalidCurrency,
-            format!("'{}' is not an ISO 4217 currency code", input.currency),
+            format!(
+                "'{}' is not an ISO 4217 currency one invoices in",
+                input.currency
+            ),
         );
     }
     if let Some(tc) = &input.tax_currency {
-        if !codes::is_currency(&tc.code) {
+        if !money::is_money(&tc.code) {
             v.err(
                 "tax_currency.code",
                 Code::InvalidCurrency,
-                format!("'{}' is not an ISO 4217 currency code", tc.code),
+                format!("'{}' is not an ISO 4217 currency one invoices in", tc.code),
             );
         } else if tc.code == input.currency {
             v.err(
@@ -641,20 +653,6 @@ fn check_header(v: &mut V<'_>) {
                 "tax_currency.code",
                 Code::CurrencyMismatch,
                 "PINT JP accounts tax in JPY only (aligned-ibr-jp-05)",
-            );
-        }
-        v.decimal(
-            "tax_currency.exchange_rate",
-            tc.exchange_rate,
-            Decimal::new(1, 10),
-            Decimal::from(1_000_000_000),
-            10,
-        );
-        if tc.exchange_rate <= Decimal::ZERO {
-            v.err(
-                "tax_currency.exchange_rate",
-                Code::OutOfRange,
-                "the exchange rate must be positive",
             );
         }
     }
@@ -693,13 +691,7 @@ fn check_header(v: &mut V<'_>) {
         );
     }
     if let Some(p) = input.prepaid_amount {
-        v.decimal(
-            "prepaid_amount",
-            p,
-            Decimal::ZERO,
-            MAX_UNIT_PRICE * MAX_QUANTITY,
-            MAX_INPUT_DECIMALS,
-        );
+        v.money("prepaid_amount", p.get());
     }
     if v.format == Format::PeppolBis3
         && input.buyer_reference.is_none()
@@ -785,7 +777,6 @@ fn check_buyer(v: &mut V<'_>) {
     v.text("buyer.name", &b.name, MAX_NAME);
     v.opt_text("buyer.trading_name", b.trading_name.as_deref(), MAX_NAME);
     v.address("buyer.address", &b.address);
-    v.opt_text("buyer.customer_id", b.customer_id.as_deref(), MAX_ID);
     if let Some(t) = b.tax_id.as_deref() {
         v.text("buyer.tax_id", t, 30);
         if b.address.country == "JP"
@@ -825,49 +816,31 @@ fn check_lines(v: &mut V<'_>) {
         let p = format!("lines[{i}]");
         let id = line.id.clone().unwrap_or_else(|| (i + 1).to_string());
         if let Some(given) = &line.id {
-            v.text(&format!("{p}.id"), given, 50);
+            v.text(P(&p, "id"), given, 50);
         }
         if !ids.insert(id.clone()) {
             v.err(
-                format!("{p}.id"),
+                P(&p, "id"),
                 Code::Duplicate,
                 format!("line id '{id}' is used twice"),
             );
         }
-        v.text(&format!("{p}.name"), &line.name, MAX_ITEM_NAME);
+        v.text(P(&p, "name"), &line.name, MAX_ITEM_NAME);
+        v.opt_text(P(&p, "description"), line.description.as_deref(), MAX_NOTE);
         v.opt_text(
-            &format!("{p}.description"),
-            line.description.as_deref(),
-            MAX_NOTE,
-        );
-        v.opt_text(
-            &format!("{p}.seller_item_id"),
+            P(&p, "seller_item_id"),
             line.seller_item_id.as_deref(),
             MAX_ID,
         );
         v.opt_text(
-            &format!("{p}.order_line_reference"),
+            P(&p, "order_line_reference"),
             line.order_line_reference.as_deref(),
             MAX_ID,
         );
-        v.opt_text(&format!("{p}.note"), line.note.as_deref(), 1_000);
-        v.decimal(
-            &format!("{p}.quantity"),
-            line.quantity,
-            -MAX_QUANTITY,
-            MAX_QUANTITY,
-            MAX_INPUT_DECIMALS,
-        );
-        v.decimal(
-            &format!("{p}.unit_price"),
-            line.unit_price,
-            Decimal::ZERO,
-            MAX_UNIT_PRICE,
-            MAX_INPUT_DECIMALS,
-        );
+        v.opt_text(P(&p, "note"), line.note.as_deref(), 1_000);
         if !codes::is_unit(&line.unit_code) {
             v.err(
-                format!("{p}.unit_code"),
+                P(&p, "unit_code"),
                 Code::InvalidCode,
                 format!(
                     "'{}' is not a UN/ECE Recommendation 20 unit code (e.g. C62, H87, HUR)",
@@ -878,12 +851,12 @@ fn check_lines(v: &mut V<'_>) {
         v.tax(
             &p,
             line.tax_category,
-            line.tax_rate,
+            line.tax_rate.map(|r| r.get()),
             line.exemption_reason.as_deref(),
         );
         if line.allowances_charges.len() > 100 {
             v.err(
-                format!("{p}.allowances_charges"),
+                P(&p, "allowances_charges"),
                 Code::TooManyLines,
                 "at most 100 allowances and charges per line",
             );
@@ -924,15 +897,16 @@ fn check_lines(v: &mut V<'_>) {
 fn check_tax_groups(v: &mut V<'_>) {
     let input = v.input;
     let mut reasons: HashMap<(TaxCategory, Option<Decimal>), &str> = HashMap::new();
+    // (list, index): the path is written only for a conflict.
     let items = input
         .lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
             (
-                format!("lines[{i}]"),
+                ("lines", i),
                 l.tax_category,
-                l.tax_rate,
+                l.tax_rate.map(|r| r.get()),
                 l.exemption_reason.as_deref(),
             )
         })
@@ -944,22 +918,22 @@ fn check_tax_groups(v: &mut V<'_>) {
                 .filter_map(|(j, ac)| {
                     ac.tax_category.map(|c| {
                         (
-                            format!("allowances_charges[{j}]"),
+                            ("allowances_charges", j),
                             c,
-                            ac.tax_rate,
+                            ac.tax_rate.map(|r| r.get()),
                             ac.exemption_reason.as_deref(),
                         )
                     })
                 }),
         );
     let mut categories = HashSet::new();
-    for (path, cat, rate, reason) in items {
+    for ((list, index), cat, rate, reason) in items {
         categories.insert(cat);
         if let Some(r) = reason {
             let key = (cat, rate.map(|x| x.normalize()));
             match reasons.get(&key) {
                 Some(first) if *first != r => v.err(
-                    format!("{path}.exemption_reason"),
+                    format!("{list}[{index}].exemption_reason"),
                     Code::ConflictingExemptionReason,
                     format!("all {} items share one breakdown row and one reason; the first says '{first}'", cat.code()),
                 ),
@@ -1012,6 +986,18 @@ fn check_totals(v: &mut V<'_>) {
             return;
         }
     };
+    if totals.tax_inclusive > crate::values::MAX_AMOUNT {
+        v.err(
+            "lines",
+            Code::OutOfRange,
+            format!(
+                "the invoice totals {} {}; at most {} is accepted",
+                totals.tax_inclusive,
+                input.currency,
+                crate::values::MAX_AMOUNT
+            ),
+        );
+    }
     if totals.payable < Decimal::ZERO || totals.tax_exclusive < Decimal::ZERO {
         let what = match input.document_type {
             DocumentType::Invoice => {
@@ -1034,7 +1020,7 @@ fn check_totals(v: &mut V<'_>) {
     // decimals a fractional product breaks it.
     if v.format == Format::PeppolBis3 {
         for (i, (line, t)) in input.lines.iter().zip(&totals.lines).enumerate() {
-            let exact = line.quantity * line.unit_price;
+            let exact = line.quantity.get() * line.unit_price.get();
             if (exact - t.gross).abs() > Decimal::new(2, 2) {
                 v.err(
                     format!("lines[{i}].quantity"),

@@ -7,8 +7,17 @@ use rust_decimal::Decimal;
 use seikyu_domain::calc::{compute, compute_with};
 use seikyu_domain::*;
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("test literal")
+/// A decimal literal as whatever kind the field holds (`Decimal`, `Quantity`, `TaxRate`, ...).
+fn d<T: FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("test literal")
+}
+
+/// A computed decimal as a bounded kind.
+fn k<K: seikyu_domain::values::DecimalKind>(v: Decimal) -> seikyu_domain::values::Dec<K> {
+    v.try_into().expect("within the kind's range")
 }
 
 fn invoice(currency: &str, lines: Vec<Line>) -> InvoiceInput {
@@ -235,12 +244,12 @@ fn arb_line() -> impl Strategy<Value = Line> {
     )
         .prop_map(|(q, qs, p, ps, (cat, rate), allowance)| {
             let mut l = line("0", "0", cat, rate);
-            l.quantity = Decimal::new(q, qs);
-            l.unit_price = Decimal::new(p, ps);
+            l.quantity = k(Decimal::new(q, qs));
+            l.unit_price = k(Decimal::new(p, ps));
             if let Some(a) = allowance {
                 l.allowances_charges.push(AllowanceCharge {
                     kind: ChargeKind::Allowance,
-                    amount: Some(Decimal::new(a, 1)),
+                    amount: Some(k(Decimal::new(a, 1))),
                     percent: None,
                     base_amount: None,
                     reason: Some("discount".into()),
@@ -267,7 +276,7 @@ proptest! {
         let mut inv = invoice(currency, lines);
         inv.allowances_charges.push(AllowanceCharge {
             kind: ChargeKind::Charge,
-            amount: Some(Decimal::new(charge, 2)),
+            amount: Some(k(Decimal::new(charge, 2))),
             percent: None,
             base_amount: None,
             reason: Some("shipping".into()),

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use rust_decimal::Decimal;
+use seikyu_domain::values::{Dec, DecimalKind, TaxRate};
 use seikyu_domain::{
     Address, AllowanceCharge, BankAccount, Buyer, ChargeKind, Contact, DocumentType, Endpoint,
     Format, Identifier, InvoiceInput, InvoiceReference, Line, Period, Seller, TaxCategory,
@@ -198,6 +199,22 @@ fn opt_dec(el: Option<&El>, path: &str) -> Result<Option<Decimal>, ReadError> {
     el.map(|e| dec(e, path)).transpose()
 }
 
+/// `value` as the bounded kind of number Seikyu's model holds ([`seikyu_domain::values`]).
+fn bounded<K: DecimalKind>(value: Decimal, path: &str) -> Result<Dec<K>, ReadError> {
+    Dec::new(value).map_err(|_| ReadError::Invalid {
+        path: path.into(),
+        value: value.to_string(),
+        why: "outside the range or precision Seikyu accepts",
+    })
+}
+
+fn opt_bounded<K: DecimalKind>(
+    value: Option<Decimal>,
+    path: &str,
+) -> Result<Option<Dec<K>>, ReadError> {
+    value.map(|v| bounded(v, path)).transpose()
+}
+
 fn date(el: &El, path: &str) -> Result<NaiveDate, ReadError> {
     NaiveDate::parse_from_str(el.text.trim(), "%Y-%m-%d").map_err(|_| ReadError::Invalid {
         path: path.into(),
@@ -210,14 +227,15 @@ fn opt_date(el: Option<&El>, path: &str) -> Result<Option<NaiveDate>, ReadError>
     el.map(|e| date(e, path)).transpose()
 }
 
-fn category(el: &El, path: &str) -> Result<(TaxCategory, Option<Decimal>), ReadError> {
+fn category(el: &El, path: &str) -> Result<(TaxCategory, Option<TaxRate>), ReadError> {
     let id = req(el.child("ID"), path)?;
     let cat = TaxCategory::from_code(id.text.trim()).ok_or_else(|| ReadError::Invalid {
         path: format!("{path}/ID"),
         value: id.text.clone(),
         why: "not a tax category Seikyu handles (S, AA, E, Z, G, O)",
     })?;
-    let rate = opt_dec(el.child("Percent"), &format!("{path}/Percent"))?;
+    let rate_path = format!("{path}/Percent");
+    let rate = opt_bounded(opt_dec(el.child("Percent"), &rate_path)?, &rate_path)?;
     Ok((cat, if cat == TaxCategory::O { None } else { rate }))
 }
 
@@ -315,8 +333,16 @@ fn allowance_charge(
     let base = opt_dec(el.child("BaseAmount"), path)?;
     // A percent with a base is how Seikyu writes a computed amount; keep that form so it reads back as given.
     let (amount, percent, base_amount) = match (percent, base) {
-        (Some(p), Some(b)) => (None, Some(p), Some(b)),
-        _ => (Some(amount), None, None),
+        (Some(p), Some(b)) => (
+            None,
+            Some(bounded(p, &format!("{path}/MultiplierFactorNumeric"))?),
+            Some(bounded(b, &format!("{path}/BaseAmount"))?),
+        ),
+        _ => (
+            Some(bounded(amount, &format!("{path}/Amount"))?),
+            None,
+            None,
+        ),
     };
     let (tax_category, tax_rate) = match (document_level, el.child("TaxCategory")) {
         (true, Some(tc)) => {
@@ -369,10 +395,17 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         })
         .transpose()?
         .flatten();
-    let tax_currency = r.text_of(&["TaxCurrencyCode"]).map(|code| TaxCurrency {
-        code: code.trim().to_string(),
-        exchange_rate: rate.unwrap_or_default(),
-    });
+    let tax_currency = r
+        .text_of(&["TaxCurrencyCode"])
+        .map(|code| -> Result<TaxCurrency, ReadError> {
+            let path = "TaxExchangeRate/CalculationRate";
+            let rate = rate.ok_or_else(|| ReadError::Missing { path: path.into() })?;
+            Ok(TaxCurrency {
+                code: code.trim().to_string(),
+                exchange_rate: bounded(rate, path)?,
+            })
+        })
+        .transpose()?;
 
     let sp = req(
         r.path(&["AccountingSupplierParty", "Party"]),
@@ -417,7 +450,11 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         name: name(bp, "AccountingCustomerParty/Party")?,
         trading_name: bp.text_of(&["PartyName", "Name"]),
         address: address(bp, "AccountingCustomerParty/Party")?,
-        customer_id: bp.text_of(&["PartyIdentification", "ID"]),
+        // Seikyu writes the agency's customer id here; another issuer's identifier (a GLN with a
+        // scheme, "654321:000321:0147:1") is not one and is left out.
+        customer_id: bp
+            .text_of(&["PartyIdentification", "ID"])
+            .and_then(|id| seikyu_domain::id::Id::parse(id.trim()).ok()),
         tax_id: tax_id(bp),
         legal_id: legal_id(bp),
         endpoint: endpoint(bp),
@@ -444,7 +481,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         if let Some(reason) = tc.text_of(&["TaxExemptionReason"]) {
             reasons.push(((cat, rate.map(|r| r.normalize())), reason));
         }
-        breakdown.push((cat, rate, taxable, tax));
+        breakdown.push((cat, rate.map(|r| r.get()), taxable, tax));
     }
     let reason_for = |cat: TaxCategory, rate: Option<Decimal>| {
         reasons
@@ -490,7 +527,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         let mut acs = Vec::new();
         for (j, ac) in l.all("AllowanceCharge").enumerate() {
             let mut a = allowance_charge(ac, &format!("{p}/AllowanceCharge[{}]", j + 1), false)?;
-            if a.base_amount.is_some() && a.base_amount == default_base {
+            if a.base_amount.is_some() && a.base_amount.map(|b| b.get()) == default_base {
                 a.base_amount = None;
             }
             acs.push(a);
@@ -506,7 +543,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         let key = (cat, rate.map(|r| r.normalize()));
         let exemption_reason = if cat.needs_exemption_reason() {
             reason_given.push(key);
-            reason_for(cat, rate)
+            reason_for(cat, rate.map(|r| r.get()))
         } else {
             None
         };
@@ -517,9 +554,9 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
                 .clone(),
             description: item.text_of(&["Description"]),
             seller_item_id: item.text_of(&["SellersItemIdentification", "ID"]),
-            quantity,
+            quantity: bounded(quantity, &format!("{p}/{qty_el}"))?,
             unit_code: q.attr("unitCode").unwrap_or_default().to_string(),
-            unit_price,
+            unit_price: bounded(unit_price, &format!("{p}/Price/PriceAmount"))?,
             tax_category: cat,
             tax_rate: rate,
             exemption_reason,
@@ -537,7 +574,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
             let key = (cat, a.tax_rate.map(|r| r.normalize()));
             // Only where no line of the group carries the reason already.
             if cat.needs_exemption_reason() && !reason_given.contains(&key) {
-                a.exemption_reason = reason_for(cat, a.tax_rate);
+                a.exemption_reason = reason_for(cat, a.tax_rate.map(|r| r.get()));
                 reason_given.push(key);
             }
         }
@@ -622,7 +659,7 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
         order_reference: r.text_of(&["OrderReference", "ID"]),
         contract_reference: r.text_of(&["ContractDocumentReference", "ID"]),
         preceding_invoice,
-        prepaid_amount: totals.prepaid,
+        prepaid_amount: opt_bounded(totals.prepaid, "LegalMonetaryTotal/PrepaidAmount")?,
     };
     Ok(ReadDocument {
         invoice,

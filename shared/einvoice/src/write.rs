@@ -222,7 +222,7 @@ impl<W: Write> X<W> {
         self.opt_text("cbc:AllowanceChargeReason", ac.reason.as_deref())?;
         let with_percent = ac.amount.is_none();
         if let (true, Some(p)) = (with_percent, ac.percent) {
-            self.number("cbc:MultiplierFactorNumeric", p, None)?;
+            self.number("cbc:MultiplierFactorNumeric", p.get(), None)?;
         }
         self.amount("cbc:Amount", amount)?;
         if let (true, Some(b)) = (with_percent, base) {
@@ -231,7 +231,8 @@ impl<W: Write> X<W> {
         if document_level {
             let category = ac.tax_category.unwrap_or(TaxCategory::O);
             // A document-level exemption reason lives in the breakdown, not on the allowance.
-            self.tax_category("cac:TaxCategory", category, ac.tax_rate, None)?;
+            let rate = ac.tax_rate.map(|r| r.get());
+            self.tax_category("cac:TaxCategory", category, rate, None)?;
         }
         self.end("cac:AllowanceCharge")
     }
@@ -333,7 +334,7 @@ pub fn render<W: Write>(invoice: &InvoiceInput, totals: &Totals, out: W) -> Resu
         .iter()
         .zip(&totals.document_allowance_charge_amounts)
     {
-        x.allowance_charge(ac, *amount, ac.base_amount, true)?;
+        x.allowance_charge(ac, *amount, ac.base_amount.map(|b| b.get()), true)?;
     }
     if !credit {
         write_exchange_rate(&mut x, invoice)?;
@@ -498,7 +499,7 @@ fn write_exchange_rate<W: Write>(x: &mut X<W>, invoice: &InvoiceInput) -> io::Re
     x.start("cac:TaxExchangeRate")?;
     x.text("cbc:SourceCurrencyCode", x.currency)?;
     x.text("cbc:TargetCurrencyCode", &tc.code)?;
-    x.number("cbc:CalculationRate", tc.exchange_rate, None)?;
+    x.number("cbc:CalculationRate", tc.exchange_rate.get(), None)?;
     x.text("cbc:MathematicOperatorCode", "Multiply")?;
     x.end("cac:TaxExchangeRate")
 }
@@ -587,7 +588,11 @@ fn write_line<W: Write>(
         }
     }
     x.opt_text("cbc:Note", line.note.as_deref())?;
-    x.number(qty_el, line.quantity, Some(("unitCode", &line.unit_code)))?;
+    x.number(
+        qty_el,
+        line.quantity.get(),
+        Some(("unitCode", &line.unit_code)),
+    )?;
     x.amount("cbc:LineExtensionAmount", lt.net)?;
     if let Some(p) = &line.period {
         x.period("cac:InvoicePeriod", p.start, p.end)?;
@@ -602,7 +607,8 @@ fn write_line<W: Write>(
         .iter()
         .zip(&lt.allowance_charge_amounts)
     {
-        x.allowance_charge(ac, *amount, Some(ac.base_amount.unwrap_or(lt.gross)), false)?;
+        let base = ac.base_amount.map_or(lt.gross, |b| b.get());
+        x.allowance_charge(ac, *amount, Some(base), false)?;
     }
     x.start("cac:Item")?;
     x.opt_text("cbc:Description", line.description.as_deref())?;
@@ -615,14 +621,14 @@ fn write_line<W: Write>(
     x.tax_category(
         "cac:ClassifiedTaxCategory",
         line.tax_category,
-        line.tax_rate,
+        line.tax_rate.map(|r| r.get()),
         None,
     )?;
     x.end("cac:Item")?;
     x.start("cac:Price")?;
     x.number(
         "cbc:PriceAmount",
-        line.unit_price,
+        line.unit_price.get(),
         Some(("currencyID", x.currency)),
     )?;
     x.end("cac:Price")?;

@@ -5,6 +5,7 @@
 //! total up to the largest value seen (see [`crate::ledger`]).
 
 use rust_decimal::Decimal;
+use seikyu_domain::values::{Amount, UnixTime};
 use serde::Deserialize;
 use serde_json::Value;
 use thiserror::Error;
@@ -122,7 +123,7 @@ struct StripeEnvelope {
     id: String,
     #[serde(rename = "type")]
     kind: String,
-    created: i64,
+    created: UnixTime,
     data: StripeData,
 }
 
@@ -178,7 +179,14 @@ pub fn parse_stripe(body: &[u8]) -> Result<PaymentEvent, ParseError> {
             (
                 s(o, "id")?,
                 EventKind::Received {
-                    total: from_minor((amount - remaining).max(0), cur)?,
+                    // Checked: both come from the provider unchecked until here.
+                    total: from_minor(
+                        amount
+                            .checked_sub(remaining)
+                            .ok_or(ParseError::Amount(remaining))?
+                            .max(0),
+                        cur,
+                    )?,
                 },
             )
         }
@@ -219,7 +227,7 @@ pub fn parse_stripe(body: &[u8]) -> Result<PaymentEvent, ParseError> {
             .and_then(Value::as_str)
             .map(str::to_string),
         method,
-        created: env.created,
+        created: env.created.get(),
     })
 }
 
@@ -250,7 +258,8 @@ pub fn parse_komoju(body: &[u8]) -> Result<PaymentEvent, ParseError> {
         .get("created_at")
         .and_then(Value::as_str)
         .and_then(chrono_free_unix)
-        .unwrap_or(0);
+        .and_then(|t| UnixTime::new(t).ok())
+        .map_or(0, UnixTime::get);
     Ok(PaymentEvent {
         provider: Provider::Komoju,
         event_id: s(&v, "id")?,
@@ -316,7 +325,7 @@ struct GenericBody {
     kind: String,
     payment_id: String,
     /// Cumulative total for this payment, as a decimal string in major units ("12345" JPY, "99.50" EUR).
-    amount: Decimal,
+    amount: Amount,
     currency: String,
     #[serde(default)]
     invoice_id: Option<String>,
@@ -327,7 +336,7 @@ struct GenericBody {
     #[serde(default)]
     method: Option<String>,
     #[serde(default)]
-    created: Option<i64>,
+    created: Option<UnixTime>,
 }
 
 /// Our generic scheme's body; the event id comes from the verified `Seikyu-Event-Id` header.
@@ -335,21 +344,24 @@ pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseE
     let g: GenericBody = seikyu_domain::json::from_slice(body, MAX_BODY_BYTES)
         .map_err(|e| ParseError::Json(e.to_string()))?;
     let currency = g.currency.to_ascii_uppercase();
-    if seikyu_domain::money::minor_units(&currency).is_none() {
+    let Some(places) = seikyu_domain::money::minor_units(&currency) else {
         return Err(ParseError::Currency(currency));
-    }
-    if g.amount < Decimal::ZERO {
+    };
+    // Never rounded away: an amount finer than the currency's minor unit is refused.
+    if g.amount.normalize().scale() > places {
         return Err(ParseError::Field("amount"));
     }
     // Ids become storage keys: bounded and visible ASCII.
-    let ok_id =
-        |v: &str| !v.is_empty() && v.len() <= 255 && v.bytes().all(|b| b.is_ascii_graphic());
-    if !ok_id(&g.payment_id) {
+    if !seikyu_domain::id::is_external_ref(&g.payment_id) {
         return Err(ParseError::Field("payment_id"));
     }
     let kind = match g.kind.as_str() {
-        "payment.received" => EventKind::Received { total: g.amount },
-        "payment.refunded" => EventKind::Refunded { total: g.amount },
+        "payment.received" => EventKind::Received {
+            total: g.amount.get(),
+        },
+        "payment.refunded" => EventKind::Refunded {
+            total: g.amount.get(),
+        },
         other => EventKind::Ignored(other.to_string()),
     };
     Ok(PaymentEvent {
@@ -362,7 +374,7 @@ pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseE
         seller_id: g.seller_id,
         reference: g.reference,
         method: g.method,
-        created: g.created.unwrap_or(0),
+        created: g.created.map_or(0, UnixTime::get),
     })
 }
 

@@ -45,12 +45,12 @@ pub fn verify_and_parse(
     now: i64,
 ) -> Result<PaymentEvent, WebhookError> {
     let event = verify_and_parse_any(req, secrets, now)?;
-    // Event and payment ids become storage keys: bounded, whatever the provider sent.
+    // Event and payment ids become storage keys: bounded visible ASCII, whatever the provider sent.
     for (field, v) in [
         ("event id", &event.event_id),
         ("payment id", &event.payment_id),
     ] {
-        if v.is_empty() || v.len() > 255 {
+        if !seikyu_domain::id::is_external_ref(v) {
             return Err(WebhookError::Parse(ParseError::Field(field)));
         }
     }

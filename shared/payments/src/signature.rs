@@ -10,6 +10,7 @@
 //!   `timestamp + "." + event_id + "." + body`, same tolerance as Stripe.
 
 use hmac::{Hmac, KeyInit, Mac};
+use seikyu_domain::values::UnixTime;
 use sha2::Sha256;
 use thiserror::Error;
 
@@ -81,8 +82,15 @@ fn any_matches(secrets: &[Secret], parts: &[&[u8]], signatures_hex: &[&str]) -> 
     ok
 }
 
+/// A header's timestamp: Unix seconds within [`UnixTime`]'s range, or malformed.
+fn header_time(v: &str) -> Option<i64> {
+    let t: i64 = v.trim().parse().ok()?;
+    UnixTime::new(t).ok().map(UnixTime::get)
+}
+
 fn check_time(t: i64, now: i64) -> Result<(), SignatureError> {
-    if (now - t).abs() > TOLERANCE_SECONDS {
+    // No subtraction that can overflow, whatever the two are.
+    if t.abs_diff(now) > TOLERANCE_SECONDS.unsigned_abs() {
         Err(SignatureError::Stale)
     } else {
         Ok(())
@@ -104,7 +112,7 @@ pub fn verify_stripe(
     let mut v1 = Vec::new();
     for item in header.split(',') {
         match item.trim().split_once('=') {
-            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("t", v)) => t = header_time(v),
             Some(("v1", v)) => v1.push(v),
             Some(_) => {}
             None => return Err(SignatureError::Malformed),
@@ -155,9 +163,9 @@ pub fn verify_generic<'a>(
     if secrets.is_empty() {
         return Err(SignatureError::NoSecret);
     }
-    let t: i64 = ts.trim().parse().map_err(|_| SignatureError::Malformed)?;
+    let t = header_time(ts).ok_or(SignatureError::Malformed)?;
     let id = id.trim();
-    if id.is_empty() || id.len() > 255 {
+    if !seikyu_domain::id::is_external_ref(id) {
         return Err(SignatureError::Malformed);
     }
     let v1: Vec<&str> = sig

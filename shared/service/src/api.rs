@@ -7,6 +7,7 @@
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
+use seikyu_domain::id::{ID_RULE, is_external_ref, is_id};
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::{Code, FieldError};
 use serde_json::{Value, json};
@@ -205,6 +206,11 @@ where
 
     // Admin: create sellers and keys with the deployment's admin key.
     if segments.first() == Some(&"admin") {
+        if let ["admin", "sellers", id, ..] = segments.as_slice()
+            && !is_id(id)
+        {
+            return error(404, "not_found", "no such seller", &[], Value::Null);
+        }
         let ok = match (&config.admin_key_sha256, bearer(&req)) {
             (Some(want), Some(key)) => same_digest(&sha256_hex(key.as_bytes()), want),
             _ => false,
@@ -255,7 +261,7 @@ where
 
     // An id that cannot be one of ours names nothing: 404 before any lookup (and no oversized key).
     if let ["invoices" | "customers" | "receipts", id, ..] = segments.as_slice()
-        && !plausible_id(id)
+        && !is_id(id)
     {
         return error(404, "not_found", "no such resource", &[], Value::Null);
     }
@@ -401,14 +407,6 @@ where
     }
 }
 
-/// Invoice numbers and customer ids: 1-100 letters, digits, '-' or '_'.
-fn plausible_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 fn respond(r: Result<(u16, Value), AppError>) -> HttpResponse {
     match r {
         Ok((status, v)) => HttpResponse::json(status, &v),
@@ -440,7 +438,7 @@ where
             "POST /invoices needs an Idempotency-Key header (any unique string, e.g. a UUID)",
         );
     };
-    if idem.is_empty() || idem.len() > 255 || !idem.bytes().all(|b| b.is_ascii_graphic()) {
+    if !is_external_ref(idem) {
         return bad(
             "Idempotency-Key",
             Code::InvalidFormat,
@@ -600,14 +598,10 @@ where
             customer: req
                 .query("customer")
                 .map(|c| {
-                    if plausible_id(c) {
+                    if is_id(c) {
                         Ok(c.to_string())
                     } else {
-                        Err(bad(
-                            "customer",
-                            Code::InvalidFormat,
-                            "1-100 letters, digits, '-' or '_'",
-                        ))
+                        Err(bad("customer", Code::InvalidFormat, ID_RULE))
                     }
                 })
                 .transpose()?,

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::dunning::{Policy, PolicyError};
+use seikyu_domain::id::{ID_RULE, Id, is_external_ref, is_id};
 use seikyu_domain::screening::{self, Decision, Exposure, Screening};
+use seikyu_domain::values::{Amount, Count};
 use seikyu_domain::{
     CalcError, DocumentType, FieldError, InvoiceInput, InvoiceReference, Seller, Totals, compute,
     validate,
@@ -111,13 +113,13 @@ impl From<CalcError> for AppError {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSeller {
-    pub seller_id: String,
+    pub seller_id: Id,
     pub number_prefix: String,
     #[serde(default = "default_fy_start")]
     pub fiscal_year_start_month: u32,
     pub profile: Seller,
     #[serde(default)]
-    pub default_credit_limit: Option<Decimal>,
+    pub default_credit_limit: Option<Amount>,
     /// Reminder schedule and late fee (`None`: the defaults of [`Policy::default`]).
     #[serde(default)]
     pub dunning_policy: Option<Policy>,
@@ -132,9 +134,13 @@ fn default_fy_start() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct CustomerUpdate {
     #[serde(default)]
-    pub credit_limit: Option<Decimal>,
-    #[serde(default)]
-    pub late_payments_12m: u32,
+    pub credit_limit: Option<Amount>,
+    #[serde(default = "no_late_payments")]
+    pub late_payments_12m: Count,
+}
+
+fn no_late_payments() -> Count {
+    Count::known(0)
 }
 
 /// Largest invoice input stored with its record (DynamoDB's item limit is 400 KB; the rest of the record
@@ -178,13 +184,6 @@ pub(crate) fn field(path: &str, code: seikyu_domain::Code, message: impl Into<St
     }])
 }
 
-fn valid_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// A new API key: `sk_` + 64 hex digits from the OS random source.
 pub fn generate_api_key() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
@@ -208,14 +207,7 @@ where
 
     /// Create a seller and its first API key (returned once; only its hash is stored).
     pub async fn create_seller(&self, new: NewSeller) -> Result<(SellerAccount, String), AppError> {
-        if !valid_id(&new.seller_id) {
-            return Err(field(
-                "seller_id",
-                seikyu_domain::Code::InvalidFormat,
-                "1-64 letters, digits, '-' or '_'",
-            ));
-        }
-        if !valid_id(&new.number_prefix) || new.number_prefix.len() > 16 {
+        if !is_id(&new.number_prefix) || new.number_prefix.len() > 16 {
             return Err(field(
                 "number_prefix",
                 seikyu_domain::Code::InvalidFormat,
@@ -237,11 +229,11 @@ where
             check_policy(p, "dunning_policy.")?;
         }
         let account = SellerAccount {
-            seller_id: new.seller_id,
+            seller_id: new.seller_id.into(),
             number_prefix: new.number_prefix,
             fiscal_year_start_month: new.fiscal_year_start_month,
             profile: new.profile,
-            default_credit_limit: new.default_credit_limit,
+            default_credit_limit: new.default_credit_limit.map(Amount::get),
             dunning_policy: new.dunning_policy,
             created_at: self.clock.now(),
         };
@@ -291,25 +283,18 @@ where
         customer_id: &str,
         update: CustomerUpdate,
     ) -> Result<Customer, AppError> {
-        if !valid_id(customer_id) {
+        if !is_id(customer_id) {
             return Err(field(
                 "customer_id",
                 seikyu_domain::Code::InvalidFormat,
-                "1-64 letters, digits, '-' or '_'",
-            ));
-        }
-        if update.credit_limit.is_some_and(|l| l < Decimal::ZERO) {
-            return Err(field(
-                "credit_limit",
-                seikyu_domain::Code::OutOfRange,
-                "must not be negative",
+                ID_RULE,
             ));
         }
         let c = Customer {
             seller_id: seller.seller_id.clone(),
             customer_id: customer_id.to_string(),
-            credit_limit: update.credit_limit,
-            late_payments_12m: update.late_payments_12m,
+            credit_limit: update.credit_limit.map(Amount::get),
+            late_payments_12m: u32::try_from(update.late_payments_12m.get()).unwrap_or(u32::MAX),
         };
         self.store.put_customer(&c).await?;
         Ok(c)
@@ -483,7 +468,7 @@ where
                 due_date: input.due_date,
                 currency: input.currency.clone(),
                 buyer_name: input.buyer.name.clone(),
-                customer_id: input.buyer.customer_id.clone(),
+                customer_id: input.buyer.customer_id.clone().map(String::from),
                 line_total: totals.line_total,
                 tax_total: totals.tax_total,
                 payable: totals.payable,
@@ -1013,7 +998,7 @@ where
                 .or_else(|| payment.ledger.invoice_id.clone())
                 .or_else(|| event.reference.clone());
             let invoice = match &target {
-                Some(id) if valid_id(id) => self.store.get(&seller.seller_id, id).await?,
+                Some(id) if is_id(id) => self.store.get(&seller.seller_id, id).await?,
                 _ => None,
             };
             let (matched, updated) = match (target, invoice) {
@@ -1038,7 +1023,8 @@ where
                             };
                             let mut next = inv.clone();
                             if !delta.is_zero() {
-                                next.paid_total += delta;
+                                // Every payment is bounded (values::Amount); their sum saturates.
+                                next.paid_total = next.paid_total.saturating_add(delta);
                                 apply_settlement(&mut next);
                                 next.version += 1;
                                 next.updated_at = now;
@@ -1140,15 +1126,13 @@ where
         invoice_id: &str,
     ) -> Result<PaymentOutcome, AppError> {
         // A key that cannot be one of ours names nothing (and never reaches the store as an oversized key).
-        let Some((provider, payment_id)) = payment_key.split_once(':').filter(|(p, id)| {
-            seikyu_payments::Provider::parse(p).is_some()
-                && !id.is_empty()
-                && id.len() <= 255
-                && id.bytes().all(|b| b.is_ascii_graphic())
-        }) else {
+        let Some((provider, payment_id)) = payment_key
+            .split_once(':')
+            .filter(|(p, id)| seikyu_payments::Provider::parse(p).is_some() && is_external_ref(id))
+        else {
             return Err(AppError::NotFound("no such payment".into()));
         };
-        if !valid_id(invoice_id) {
+        if !is_id(invoice_id) {
             return Err(field(
                 "invoice_id",
                 seikyu_domain::Code::InvalidFormat,
@@ -1206,7 +1190,7 @@ where
             payment.applied_to = Some(inv.invoice_id.clone());
             payment.unapplied = None;
             let mut next = inv.clone();
-            next.paid_total += amount;
+            next.paid_total = next.paid_total.saturating_add(amount);
             apply_settlement(&mut next);
             next.version += 1;
             next.updated_at = now;

@@ -142,7 +142,7 @@ pub fn accrued_fee(r: &InvoiceRecord, part: &Part, as_of: NaiveDate) -> Decimal 
         .policy
         .late_fee_percent
         .map_or(Decimal::ZERO, |p| {
-            late_fee(part.open, p, part.due_date, as_of, decimals(r))
+            late_fee(part.open, p.get(), part.due_date, as_of, decimals(r))
         })
 }
 

@@ -441,7 +441,7 @@ impl InvoiceStore for MemoryStore {
                     && r.currency == currency
                     && r.is_open()
             }) {
-                b.outstanding += r.open_balance();
+                b.outstanding = b.outstanding.saturating_add(r.open_balance());
                 if r.due_date.is_some_and(|d| d < today) {
                     b.overdue_invoices += 1;
                 }

@@ -38,7 +38,7 @@ where
             Value::Null,
         );
     };
-    let Some(seller_id) = seller_id.filter(|s| !s.is_empty() && s.len() <= 64) else {
+    let Some(seller_id) = seller_id.filter(|s| seikyu_domain::id::is_id(s)) else {
         return error(
             400,
             "seller_required",
