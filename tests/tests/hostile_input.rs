@@ -718,3 +718,339 @@ fn merge(doc: &mut Value, patch: &Value) {
         (d, p) => *d = p.clone(),
     }
 }
+
+mod no_5xx {
+    //! Whatever a client sends (method, path, query, headers, body), the API and the webhook endpoint
+    //! answer below 500: a 5xx is only for our own infrastructure failing.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    struct World {
+        rt: tokio::runtime::Runtime,
+        app: std::sync::Arc<App>,
+        key: String,
+        seller: String,
+        invoice: String,
+        secrets: MemorySecrets,
+    }
+
+    fn world() -> &'static World {
+        static W: std::sync::OnceLock<World> = std::sync::OnceLock::new();
+        W.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let app = app();
+            let (account, key, invoice) = rt.block_on(async {
+                let (account, key) = seller(&app, None).await;
+                let inv = app
+                    .create_invoice(&account, fixture("jp-standard-10-lines"))
+                    .await
+                    .expect("invoice");
+                (account, key, inv.invoice_id)
+            });
+            let secrets = MemorySecrets::default();
+            secrets.set(&account.seller_id, "generic", &[b"s"]);
+            secrets.set(&account.seller_id, "stripe", &[b"whsec_x"]);
+            World {
+                rt,
+                app,
+                key,
+                seller: account.seller_id,
+                invoice,
+                secrets,
+            }
+        })
+    }
+
+    fn segment() -> impl Strategy<Value = String> {
+        let w = world();
+        prop_oneof![
+            Just("invoices".to_string()),
+            Just("customers".to_string()),
+            Just("receipts".to_string()),
+            Just("payments".to_string()),
+            Just("admin".to_string()),
+            Just("sellers".to_string()),
+            Just("dunning-policy".to_string()),
+            Just("approve".to_string()),
+            Just("void".to_string()),
+            Just("dispute".to_string()),
+            Just("resolve".to_string()),
+            Just("installments".to_string()),
+            Just("ubl".to_string()),
+            Just("document".to_string()),
+            Just("keys".to_string()),
+            Just("unapplied".to_string()),
+            Just("apply".to_string()),
+            Just(w.invoice.clone()),
+            Just("CUST-0042".to_string()),
+            Just("x".repeat(3000)),
+            Just("%00".to_string()),
+            Just("..".to_string()),
+            "[ -~]{0,12}",
+            any::<String>(),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let w = world();
+        let valid = [
+            serde_json::to_vec(&fixture("jp-mixed-standard-reduced")).expect("json"),
+            br#"{"credit_limit": "1000", "late_payments_12m": 1}"#.to_vec(),
+            br#"{"pre_due": -2, "gentle": 1, "business_days_only": false}"#.to_vec(),
+            br#"{"due_dates": ["2026-12-21", "2027-01-20"]}"#.to_vec(),
+            br#"{"reason": "x"}"#.to_vec(),
+            format!(
+                r#"{{"payment": "generic:p", "invoice_id": "{}"}}"#,
+                w.invoice
+            )
+            .into_bytes(),
+            br#"{"seller_id": "s1", "number_prefix": "S1", "profile": {}}"#.to_vec(),
+        ];
+        prop_oneof![
+            Just(Vec::new()),
+            prop::sample::select(valid.to_vec()),
+            (
+                prop::sample::select(valid.to_vec()),
+                any::<prop::sample::Index>(),
+                any::<u8>()
+            )
+                .prop_map(|(mut b, at, byte)| {
+                    if !b.is_empty() {
+                        let i = at.index(b.len());
+                        b[i] = byte;
+                    }
+                    b
+                }),
+            prop::collection::vec(any::<u8>(), 0..300),
+            "[ -~]{0,200}".prop_map(String::into_bytes),
+        ]
+    }
+
+    fn header() -> impl Strategy<Value = (String, String)> {
+        let w = world();
+        let auth = format!("Bearer {}", w.key);
+        prop_oneof![
+            Just(("authorization".to_string(), auth)),
+            Just(("authorization".to_string(), format!("Bearer {ADMIN_KEY}"))),
+            ("[ -~]{0,40}").prop_map(|v| ("authorization".to_string(), v)),
+            ("[ -~]{0,300}").prop_map(|v| ("idempotency-key".to_string(), v)),
+            ("[ -~]{0,80}").prop_map(|v| ("stripe-signature".to_string(), v)),
+            ("[ -~]{0,30}").prop_map(|v| ("seikyu-timestamp".to_string(), v)),
+            ("[ -~]{0,30}").prop_map(|v| ("seikyu-event-id".to_string(), v)),
+            ("[ -~]{0,80}").prop_map(|v| ("seikyu-signature".to_string(), v)),
+        ]
+    }
+
+    /// JSON pointers of every leaf of `v`.
+    fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| {
+                leaves(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                )
+            }),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
+            _ => out.push(at),
+        }
+    }
+
+    fn hostile() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            Just(json!(true)),
+            Just(json!("")),
+            Just(json!("-1")),
+            Just(json!("79228162514264337593543950335")),
+            Just(json!("0.000000000000000000000000000001")),
+            Just(json!("1e30")),
+            Just(json!("2026-02-30")),
+            Just(json!("../../x")),
+            Just(json!("XXX")),
+            Just(json!("\u{0}<&>")),
+            Just(json!("長".repeat(5_000))),
+            Just(json!(i64::MIN)),
+            Just(json!(i64::MAX)),
+            Just(json!(u64::MAX)),
+            Just(json!(-0.0001)),
+            Just(json!(1e300)),
+            Just(json!([])),
+            Just(json!({})),
+            Just(json!([[["2026-12-21"]]])),
+            any::<String>().prop_map(Value::String),
+            any::<i64>().prop_map(|i| json!(i)),
+        ]
+    }
+
+    /// Every route that takes a body, with a valid body whose one leaf is replaced by a hostile value.
+    fn routes() -> Vec<(&'static str, String, Value)> {
+        let w = world();
+        let id = &w.invoice;
+        vec![
+            (
+                "POST",
+                "/invoices".into(),
+                serde_json::to_value(fixture("jp-mixed-standard-reduced")).expect("json"),
+            ),
+            (
+                "PUT",
+                "/customers/CUST-0042".into(),
+                json!({"credit_limit": "1000", "late_payments_12m": 1}),
+            ),
+            (
+                "PUT",
+                "/dunning-policy".into(),
+                json!({"pre_due": -2, "gentle": 1, "firm": 5, "final_notice": 9,
+                "escalate": 12, "business_days_only": false, "late_fee_percent": "3"}),
+            ),
+            (
+                "POST",
+                format!("/invoices/{id}/installments"),
+                json!({"due_dates": ["2026-12-21", "2027-01-20"]}),
+            ),
+            (
+                "POST",
+                format!("/invoices/{id}/dispute"),
+                json!({"reason": "x"}),
+            ),
+            (
+                "POST",
+                format!("/invoices/{id}/dispute/resolve"),
+                json!({"note": "y"}),
+            ),
+            (
+                "POST",
+                "/payments/apply".into(),
+                json!({"payment": "generic:p", "invoice_id": id}),
+            ),
+            (
+                "POST",
+                "/admin/sellers".into(),
+                json!({"seller_id": "s-gen", "number_prefix": "SG",
+                "profile": serde_json::to_value(fixture("jp-standard-10-lines").seller).expect("json"),
+                "default_credit_limit": "100", "fiscal_year_start_month": 4}),
+            ),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(800))]
+
+        #[test]
+        fn no_route_answers_5xx_to_a_hostile_field(
+            route in any::<prop::sample::Index>(),
+            leaf in any::<prop::sample::Index>(),
+            value in hostile(),
+            n in any::<u64>(),
+        ) {
+            let w = world();
+            let routes = routes();
+            let (method, path, mut body) = route.get(&routes).clone();
+            let mut ptrs = Vec::new();
+            leaves(&body, String::new(), &mut ptrs);
+            if let Some(slot) = body.pointer_mut(&leaf.get(&ptrs).clone()) {
+                *slot = value;
+            }
+            let key = if path.starts_with("/admin") { ADMIN_KEY.to_string() } else { w.key.clone() };
+            let req = HttpRequest {
+                method: method.into(),
+                path: path.clone(),
+                query: vec![],
+                headers: vec![
+                    ("authorization".into(), format!("Bearer {key}")),
+                    ("idempotency-key".into(), format!("hostile-{n}")),
+                ],
+                body: serde_json::to_vec(&body).expect("json"),
+            };
+            let r = w.rt.block_on(call(&w.app, req));
+            prop_assert!(r.status < 500, "{method} {path} {body}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+
+        /// Correctly signed webhook bodies with one hostile field: the parser, not the signature, decides.
+        #[test]
+        fn no_signed_webhook_answers_5xx(
+            which in 0usize..3,
+            leaf in any::<prop::sample::Index>(),
+            value in hostile(),
+            n in any::<u64>(),
+        ) {
+            let w = world();
+            let now = w.rt.block_on(async { w.app.clock.now().timestamp() });
+            let mut body = match which {
+                0 => json!({"type": "payment.received", "payment_id": format!("p-{n}"), "amount": "100",
+                    "currency": "JPY", "invoice_id": w.invoice, "reference": "r", "method": "bank_transfer",
+                    "created": now}),
+                1 => json!({"id": format!("evt_{n}"), "object": "event", "type": "payment_intent.partially_funded",
+                    "created": now, "data": {"object": {"id": format!("pi_{n}"), "amount": 1000, "currency": "jpy",
+                    "metadata": {"invoice_id": w.invoice, "seller_id": w.seller},
+                    "next_action": {"display_bank_transfer_instructions": {"amount_remaining": 400}}}}}),
+                _ => json!({"id": format!("evt_r{n}"), "object": "event", "type": "charge.refunded",
+                    "created": now, "data": {"object": {"id": format!("ch_{n}"), "payment_intent": format!("pi_{n}"),
+                    "amount_refunded": 100, "currency": "jpy"}}}),
+            };
+            let mut ptrs = Vec::new();
+            leaves(&body, String::new(), &mut ptrs);
+            if let Some(slot) = body.pointer_mut(&leaf.get(&ptrs).clone()) {
+                *slot = value;
+            }
+            let text = body.to_string();
+            let (provider, headers) = if which == 0 {
+                ("generic", generic_delivery(b"s", now, &format!("ev-{n}"), &text))
+            } else {
+                let sig = sign(&Secret::new(b"whsec_x".to_vec()), &[now.to_string().as_bytes(), b".", text.as_bytes()]);
+                ("stripe", vec![("stripe-signature".to_string(), format!("t={now},v1={sig}"))])
+            };
+            let r = w.rt.block_on(seikyu_service::webhook::handle_webhook(
+                &*w.app, &w.secrets, provider, Some(&w.seller), &headers, text.as_bytes(),
+            ));
+            prop_assert!(r.status < 500, "{provider} {text}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn no_request_answers_5xx(
+            method in prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "get", ""]),
+            segments in prop::collection::vec(segment(), 0..5),
+            query in prop::collection::vec(("[a-z_]{0,12}", "[ -~]{0,40}"), 0..4),
+            headers in prop::collection::vec(header(), 0..5),
+            body in body(),
+            provider in prop::sample::select(vec!["stripe", "komoju", "generic", "x", ""]),
+        ) {
+            let w = world();
+            let path = format!("/{}", segments.join("/"));
+            let req = HttpRequest {
+                method: method.to_string(),
+                path: path.clone(),
+                query: query.clone(),
+                headers: headers.clone(),
+                body: body.clone(),
+            };
+            let r = w.rt.block_on(call(&w.app, req));
+            prop_assert!(r.status < 500, "{method} {path} {query:?} {headers:?}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+            let r = w.rt.block_on(seikyu_service::webhook::handle_webhook(
+                &*w.app,
+                &w.secrets,
+                provider,
+                Some(&w.seller),
+                &headers,
+                &body,
+            ));
+            prop_assert!(r.status < 500, "webhook {provider} {headers:?}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        }
+    }
+}
