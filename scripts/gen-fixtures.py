@@ -350,6 +350,346 @@ raw_invalid = {
 }
 
 
+
+# --- Peppol BIS national rules (docs/peppol-national-rules.md) -------------------------------------------
+# One valid and one invalid document per country with national rules, the known cases of issue 12, and
+# cross-border pairs. Identifiers carry the check digits their schemes verify.
+
+def no_org(base8: str) -> str:
+    """Norwegian organisation number: mod 11, weights 2..7 from the right (PEPPOL u:mod11)."""
+    s = sum(int(d) * (i % 6 + 2) for i, d in enumerate(reversed(base8)))
+    c = (11 - s % 11) % 11
+    assert c != 10, base8
+    return base8 + str(c)
+
+
+def luhn(base: str) -> str:
+    """Append the Luhn check digit (Swedish organisation number, Italian partita IVA)."""
+    total = 0
+    for i, d in enumerate(reversed(base)):
+        d = int(d)
+        if i % 2 == 0:
+            d *= 2
+            d = d // 10 + d % 10
+        total += d
+    return base + str((10 - total % 10) % 10)
+
+
+def cvr(base7: str) -> str:
+    """Danish CVR number: weights 2 7 6 5 4 3 2 1, sum divisible by 11."""
+    w = [2, 7, 6, 5, 4, 3, 2]
+    s = sum(int(d) * x for d, x in zip(base7, w))
+    c = (11 - s % 11) % 11
+    assert c != 10, base7
+    return base7 + str(c)
+
+
+def gr_tin(base8: str) -> str:
+    """Greek TIN (AFM): sum of digit x 2^(9-position), mod 11, mod 10 (PEPPOL u:TinVerification)."""
+    s = sum(int(d) * 2 ** (8 - i) for i, d in enumerate(base8))
+    return base8 + str(s % 11 % 10)
+
+
+def be_ent(base8: str) -> str:
+    return f"{base8}{97 - int(base8) % 97:02d}"
+
+
+DE_SELLER = {
+    "name": "Rheinische Maschinenbau GmbH",
+    "address": {"street": "Hohe Straße 52", "city": "Köln", "postal_code": "50667", "country": "DE"},
+    "tax_id": "DE136695976",
+    "legal_id": {"id": "HRB 12345"},
+    "endpoint": {"id": "DE136695976", "scheme": "9930"},
+    "contact": {"name": "Buchhaltung, Frau Weber", "phone": "+49 221 1234567", "email": "rechnung@rheinmaschinen.example.de"},
+    "bank_account": {"account_id": "DE89370400440532013000", "account_name": "Rheinische Maschinenbau GmbH", "bank_id": "COBADEFFXXX"},
+}
+DE_DE = eu(number="RM-2026-0311", seller=DE_SELLER, buyer_reference="04011000-12345-34", order_reference="BE-2026-118",
+           payment_terms="#SKONTO#TAGE=14#PROZENT=2.00#\nZahlbar innerhalb von 30 Tagen netto.",
+           lines=[line("Spindelmotor SM-40", "2", "1480.00", rate="19"),
+                  line("Fachbuch Zerspanungstechnik", "3", "64.20", rate="7", unit="C62"),
+                  line("Montage vor Ort", "6", "92.50", rate="19", unit="HUR")])
+
+DK_SELLER_CVR = cvr("1234567")
+DK_BUYER_CVR = cvr("2345678")
+DK_SELLER = {
+    "name": "Nordisk Design ApS",
+    "address": {"street": "Vesterbrogade 10", "city": "København V", "postal_code": "1620", "country": "DK"},
+    "tax_id": "DK" + DK_SELLER_CVR,
+    "legal_id": {"id": DK_SELLER_CVR, "scheme": "0184"},
+    "endpoint": {"id": "DK" + DK_SELLER_CVR, "scheme": "0184"},
+    "contact": {"name": "Bogholderi", "email": "faktura@nordiskdesign.example.dk"},
+    "bank_account": {"account_id": "DK5000400440116243", "account_name": "Nordisk Design ApS", "bank_id": "DABADKKK"},
+}
+DK_BUYER = {
+    "name": "Aarhus Kontorforsyning A/S",
+    "address": {"street": "Søndergade 3", "city": "Aarhus C", "postal_code": "8000", "country": "DK"},
+    "customer_id": "KUNDE-0815",
+    "tax_id": "DK" + DK_BUYER_CVR,
+    "legal_id": {"id": DK_BUYER_CVR, "scheme": "0184"},
+    "endpoint": {"id": DK_BUYER_CVR, "scheme": "0184"},
+}
+DK_DK = eu(number="ND-2026-0077", currency="DKK", seller=DK_SELLER, buyer=DK_BUYER, buyer_reference="Indkøb 4711",
+           lines=[line("Skrivebordslampe", "12", "649.00", rate="25", unit="C62"),
+                  line("Designrådgivning", "4", "950.00", rate="25", unit="HUR")],
+           allowances_charges=[{"kind": "charge", "amount": "120.00", "reason": "0010#Elafgift", "reason_code": "ZZZ",
+                                "tax_category": "S", "tax_rate": "25"}])
+
+NO_SELLER_ORG = no_org("92360901")
+NO_BUYER_ORG = no_org("97476067")
+NO_SELLER = {
+    "name": "Fjordtech AS",
+    "address": {"street": "Karl Johans gate 1", "city": "Oslo", "postal_code": "0154", "country": "NO"},
+    "tax_id": f"NO{NO_SELLER_ORG}MVA",
+    "legal_id": {"id": NO_SELLER_ORG, "scheme": "0192"},
+    "endpoint": {"id": NO_SELLER_ORG, "scheme": "0192"},
+    "contact": {"name": "Regnskap", "email": "faktura@fjordtech.example.no"},
+    "bank_account": {"account_id": "NO9386011117947", "account_name": "Fjordtech AS", "bank_id": "DNBANOKK"},
+}
+NO_BUYER = {
+    "name": "Bergen Havn KF",
+    "address": {"street": "Slottsgaten 1", "city": "Bergen", "postal_code": "5003", "country": "NO"},
+    "endpoint": {"id": NO_BUYER_ORG, "scheme": "0192"},
+}
+NO_NO = eu(number="FT-2026-1201", currency="NOK", seller=NO_SELLER, buyer=NO_BUYER, buyer_reference="Bestilling 88",
+           lines=[line("Sensorbøye", "3", "12500.00", rate="25", unit="C62"),
+                  line("Installasjon", "10", "1150.00", rate="25", unit="HUR")])
+
+SE_SELLER_ORG = luhn("556036079")
+SE_BUYER_ORG = luhn("202100000")
+SE_SELLER = {
+    "name": "Göta Verktyg AB",
+    "address": {"street": "Drottninggatan 5", "city": "Stockholm", "postal_code": "111 51", "country": "SE"},
+    "tax_id": f"SE{SE_SELLER_ORG}01",
+    "legal_id": {"id": SE_SELLER_ORG, "scheme": "0007"},
+    "endpoint": {"id": SE_SELLER_ORG, "scheme": "0007"},
+    "contact": {"name": "Ekonomi", "email": "faktura@gotaverktyg.example.se"},
+    "bank_account": {"account_id": "56781234", "account_name": "Göta Verktyg AB", "bank_id": "SE:BANKGIRO"},
+}
+SE_BUYER = {
+    "name": "Malmö Stad",
+    "address": {"street": "August Palms plats 1", "city": "Malmö", "postal_code": "205 80", "country": "SE"},
+    "endpoint": {"id": SE_BUYER_ORG, "scheme": "0007"},
+}
+SE_SE = eu(number="GV-2026-0450", currency="SEK", seller=SE_SELLER, buyer=SE_BUYER, buyer_reference="Ref 4410-77",
+           lines=[line("Skruvdragare", "5", "1890.00", rate="25", unit="C62"),
+                  line("Livsmedel, fika", "20", "45.00", rate="12", unit="C62"),
+                  line("Handbok (bok)", "5", "329.00", rate="6", unit="C62")])
+
+NL_SELLER = {
+    "name": "Delftse Tegels B.V.",
+    "address": {"street": "Markt 1", "city": "Delft", "postal_code": "2611 GP", "country": "NL"},
+    "tax_id": "NL123456789B01",
+    "legal_id": {"id": "12345678", "scheme": "0106"},
+    "endpoint": {"id": "12345678", "scheme": "0106"},
+    "contact": {"name": "Debiteurenadministratie", "email": "facturen@delftsetegels.example.nl"},
+    "bank_account": {"account_id": "NL91ABNA0417164300", "account_name": "Delftse Tegels B.V.", "bank_id": "ABNANL2A"},
+}
+NL_BUYER = {
+    "name": "Rotterdamse Bouw N.V.",
+    "address": {"street": "Coolsingel 40", "city": "Rotterdam", "postal_code": "3011 AD", "country": "NL"},
+    "tax_id": "NL987654321B01",
+    "legal_id": {"id": "87654321", "scheme": "0106"},
+    "endpoint": {"id": "87654321", "scheme": "0106"},
+}
+NL_NL = eu(number="DT-2026-0901", seller=NL_SELLER, buyer=NL_BUYER, buyer_reference="Project Maasoever",
+           order_reference="PO-55012",
+           lines=[line("Wandtegel blauw 15x15", "400", "2.35", rate="21", order_line_reference="1"),
+                  line("Tegellijm 25 kg", "12", "18.90", rate="21", unit="C62", order_line_reference="2")])
+
+IT_PIVA = luhn("0123456789")
+IT_SELLER = {
+    "name": "Ceramiche Toscane S.r.l.",
+    "address": {"street": "Via dei Calzaiuoli 7", "city": "Firenze", "postal_code": "50122", "country": "IT"},
+    "tax_id": "IT" + IT_PIVA,
+    "legal_id": {"id": IT_PIVA, "scheme": "0210"},
+    "endpoint": {"id": "IT" + IT_PIVA, "scheme": "0211"},
+    "contact": {"name": "Amministrazione", "email": "fatture@ceramichetoscane.example.it"},
+    "bank_account": {"account_id": "IT60X0542811101000000123456", "account_name": "Ceramiche Toscane S.r.l.", "bank_id": "BPMOIT22"},
+}
+IT_BUYER = {
+    "name": "Comune di Firenze",
+    "address": {"street": "Piazza della Signoria 1", "city": "Firenze", "postal_code": "50122", "country": "IT"},
+    "endpoint": {"id": "UFY9MH", "scheme": "0201"},
+}
+IT_IT = eu(number="CT-2026-0033", seller=IT_SELLER, buyer=IT_BUYER, buyer_reference="CIG 1234567890",
+           lines=[line("Piastrelle in cotto 30x30", "120", "14.80", rate="22"),
+                  line("Posa in opera", "16", "38.00", rate="22", unit="HUR")])
+
+IS_SELLER = {
+    "name": "Norðurljós ehf.",
+    "address": {"street": "Laugavegur 26", "city": "Reykjavík", "postal_code": "101", "country": "IS"},
+    "tax_id": "IS123456",
+    "legal_id": {"id": "5501692829", "scheme": "0196"},
+    "endpoint": {"id": "5501692829", "scheme": "0196"},
+    "contact": {"name": "Bókhald", "email": "reikningar@nordurljos.example.is"},
+    "bank_account": {"account_id": "IS140159260076545510730339", "account_name": "Norðurljós ehf.", "bank_id": "NBIIISRE"},
+}
+IS_BUYER = {
+    "name": "Hafnarfjarðarbær",
+    "address": {"street": "Strandgata 6", "city": "Hafnarfjörður", "postal_code": "220", "country": "IS"},
+    "legal_id": {"id": "5902697199", "scheme": "0196"},
+    "endpoint": {"id": "5902697199", "scheme": "0196"},
+}
+IS_IS = eu(number="NRL-2026-0007", currency="ISK", seller=IS_SELLER, buyer=IS_BUYER, buyer_reference="Pöntun 310",
+           lines=[line("Ljósmyndun, dagur", "2", "85000", rate="24", unit="DAY"),
+                  line("Myndabók", "10", "4990", rate="11", unit="C62")])
+
+GR_TIN_BUYER = gr_tin("09409567")
+GR_TIN_SELLER = gr_tin("99764513")
+GR_BUYER = {
+    "name": "Athinaiki Emporiki A.E.",
+    "address": {"street": "Ermou 10", "city": "Athina", "postal_code": "105 63", "country": "GR"},
+    "tax_id": "EL" + GR_TIN_BUYER,
+    "endpoint": {"id": GR_TIN_BUYER, "scheme": "9933"},
+}
+GR_SELLER = {
+    "name": "Elliniki Kataskevastiki A.E.",
+    "address": {"street": "Stadiou 5", "city": "Athina", "postal_code": "105 62", "country": "GR"},
+    "tax_id": "EL" + GR_TIN_SELLER,
+    "endpoint": {"id": GR_TIN_SELLER, "scheme": "9933"},
+    "bank_account": {"account_id": "GR1601101250000000012300695", "bank_id": "ETHNGRAA"},
+}
+
+BE_BUYER_ENT = be_ent("09876543")
+BE_BUYER = {
+    "name": "Antwerp Imports NV",
+    "address": {"street": "Meir 50", "city": "Antwerpen", "postal_code": "2000", "country": "BE"},
+    "tax_id": "BE" + BE_BUYER_ENT,
+    "endpoint": {"id": BE_BUYER_ENT, "scheme": "0208"},
+}
+JP_PEPPOL = dict(number="AOZ-2026-000130", format="peppol_bis3", buyer=BE_BUYER, buyer_reference="IMP-2026-19", currency="EUR")
+
+valid.update({
+    "eu-de-domestic-xrechnung-ready": DE_DE,
+    "eu-de-domestic-credit-note": broken(DE_DE, lambda d: d.update(
+        number="RM-CN-2026-0012", document_type="credit_note", due_date="2026-11-20",
+        preceding_invoice={"number": "RM-2026-0311", "issue_date": "2026-11-05"}, payment_terms=None,
+        lines=[line("Spindelmotor SM-40 (Rücksendung)", "1", "1480.00", rate="19")])),
+    "eu-de-domestic-not-subject-to-tax": broken(DE_DE, lambda d: (
+        d.update(number="RM-2026-0312", payment_terms="Zahlbar innerhalb von 14 Tagen.", lines=[
+            line("Schadenersatz Lieferverzug", "1", "2500.00", cat="O", rate=None, unit="C62",
+                 exemption_reason="Nicht steuerbar: echter Schadenersatz")]),
+        setp(d, "seller.tax_id", DEL), setp(d, "buyer.tax_id", DEL))),
+    "eu-dk-domestic": DK_DK,
+    "eu-no-domestic": NO_NO,
+    "eu-se-domestic": SE_SE,
+    "eu-nl-domestic": NL_NL,
+    "eu-nl-domestic-credit-note": broken(NL_NL, lambda d: d.update(
+        number="DT-CN-2026-0014", document_type="credit_note", due_date=None, order_reference=None,
+        payment_terms="Wij storten het bedrag binnen 14 dagen terug.",
+        preceding_invoice={"number": "DT-2026-0901", "issue_date": "2026-11-05"},
+        lines=[line("Wandtegel blauw 15x15 (breuk)", "40", "2.35", rate="21")])),
+    "eu-nl-seller-to-de-buyer": eu(number="DT-2026-0902", seller=NL_SELLER, buyer_reference="PO-DE-7790",
+        lines=[line("Vloertegel terracotta", "250", "3.10", rate="21")]),
+    "eu-it-domestic": IT_IT,
+    "eu-is-domestic": IS_IS,
+    "eu-be-seller-to-gr-buyer": eu(number="BW-2026-0047", buyer=GR_BUYER, buyer_reference="GR-PO-5521",
+        lines=[line("Trade fair stand, Brussels", "1", "1850", rate="21", unit="C62")]),
+    "jp-seller-to-be-buyer-peppol-zero-rated": jp(**JP_PEPPOL, lines=[
+        line("Cast-iron teapot (export)", "24", "85.00", cat="Z", rate="0", unit="C62"),
+        line("Sencha, 100 g tins (export)", "200", "9.40", cat="Z", rate="0", unit="C62")]),
+    "jp-seller-peppol-not-subject-to-tax": jp(number="AOZ-2026-000131", format="peppol_bis3", buyer_reference="CUST-0042",
+        lines=[line("立替金 (展示会出展料 実費)", "1", "330000", cat="O", rate=None, unit="C62",
+                    exemption_reason="不課税 (立替金) / not subject to tax: disbursement")]),
+    "eu-de-seller-to-jp-buyer-peppol-export": eu(number="RM-2026-0313", seller=DE_SELLER, buyer=JP_BUYER,
+        buyer_reference="CUST-0042", lines=[
+            line("Spindelmotor SM-40", "4", "1480.00", cat="G", rate="0", unit="C62",
+                 exemption_reason="Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a, § 6 UStG)")]),
+})
+
+JP_G = jp(**JP_PEPPOL, lines=[line("Machine parts (export)", "10", "120.00", cat="G", rate="0", unit="C62",
+                                   exemption_reason="輸出免税 (消費税法第7条)")],
+          allowances_charges=[{"kind": "allowance", "amount": "50.00", "reason": "Export discount", "tax_category": "G",
+                               "tax_rate": "0", "exemption_reason": "輸出免税 (消費税法第7条)"}])
+
+invalid.update({
+    # The three known cases of issue 12.
+    "jp-seller-peppol-export-g-to-be": (JP_G, [("lines[0].tax_category", "peppol_br_g_02"),
+                                               ("allowances_charges[0].tax_category", "peppol_br_g_03")]),
+    "de-domestic-order-reference-only": (broken(DE_DE, lambda d: setp(d, "buyer_reference", DEL)),
+                                         [("buyer_reference", "peppol_de_r_015")]),
+    "de-domestic-contact-without-phone": (broken(DE_DE, lambda d: setp(d, "seller.contact.phone", DEL)),
+                                          [("seller.contact.phone", "peppol_de_r_006")]),
+    # Germany.
+    "de-domestic-national-rules": (broken(DE_DE, lambda d: (
+        setp(d, "seller.bank_account", DEL), setp(d, "buyer.address.city", DEL), setp(d, "buyer.address.postal_code", DEL),
+        setp(d, "payment_terms", "#SKONTO#TAGE=14#PROZENT=2.00#"), setp(d, "seller.contact.phone", "12"),
+        setp(d, "seller.contact.email", "rechnung@firma@example.de"), setp(d, "seller.contact.name", DEL))),
+        [("seller.bank_account", "peppol_de_r_001"), ("buyer.address.city", "peppol_de_r_008"),
+         ("buyer.address.postal_code", "peppol_de_r_009"), ("payment_terms", "peppol_de_r_018"),
+         ("seller.contact.phone", "peppol_de_r_027"), ("seller.contact.email", "peppol_de_r_028"),
+         ("seller.contact.name", "peppol_de_r_005")]),
+    "de-domestic-seller-without-contact": (broken(DE_DE, lambda d: setp(d, "seller.contact", DEL)),
+                                           [("seller.contact", "peppol_de_r_002")]),
+    "de-domestic-credit-note-without-refund-date": (broken(valid["eu-de-domestic-credit-note"], lambda d: (
+        setp(d, "due_date", DEL), setp(d, "payment_terms", "Gutschrift wird mit der nächsten Rechnung verrechnet."))),
+        [("due_date", "peppol_de_r_001")]),
+    "peppol-legal-id-instead-of-vat-id": (broken(DE_DE, lambda d: setp(d, "seller.tax_id", DEL)),
+                                          [("seller.tax_id", "required")]),
+    # Denmark.
+    "dk-domestic-national-rules": (broken(DK_DK, lambda d: (
+        setp(d, "seller.legal_id.scheme", DEL), setp(d, "seller.bank_account.bank_id", DEL),
+        setp(d, "buyer.legal_id", {"id": "1234567890", "scheme": "0096"}),
+        setp(d, "allowances_charges.0.reason", "Afgift"),
+        setp(d, "lines.0.allowances_charges", [{"kind": "charge", "amount": "10.00", "reason": "#0010", "reason_code": "ZZZ"}]))),
+        [("seller.legal_id.scheme", "peppol_dk_r_014"), ("seller.bank_account.bank_id", "peppol_dk_r_006"),
+         ("buyer.legal_id.scheme", "peppol_dk_r_017"), ("allowances_charges[0].reason", "peppol_dk_r_004"),
+         ("lines[0].allowances_charges[0].reason", "peppol_dk_r_004")]),
+    "dk-seller-without-cvr": (broken(DK_DK, lambda d: setp(d, "seller.legal_id", DEL)),
+                              [("seller.legal_id", "peppol_dk_r_002")]),
+    # Norway.
+    "no-seller-vat-without-mva": (broken(NO_NO, lambda d: setp(d, "seller.tax_id", "NO" + NO_SELLER_ORG)),
+                                  [("seller.tax_id", "peppol_no_r_001")]),
+    "no-organisation-number-check-digit": (broken(NO_NO, lambda d: setp(d, "buyer.endpoint.id", NO_BUYER_ORG[:-1] + str((int(NO_BUYER_ORG[-1]) + 1) % 10))),
+                                           [("buyer.endpoint.id", "invalid_endpoint_id")]),
+    # Sweden.
+    "se-national-rules": (broken(SE_SE, lambda d: (
+        setp(d, "seller.tax_id", f"SE{SE_SELLER_ORG}0"), setp(d, "seller.legal_id", {"id": SE_SELLER_ORG[:6] + "-" + SE_SELLER_ORG[6:]}),
+        setp(d, "lines.0.tax_rate", "21"), setp(d, "seller.bank_account.account_id", "5678-1234"))),
+        [("seller.tax_id", "peppol_se_r_001"), ("seller.legal_id.id", "peppol_se_r_003"),
+         ("lines[0].tax_rate", "peppol_se_r_006"), ("seller.bank_account.account_id", "peppol_se_r_008")]),
+    "se-organisation-number-and-plusgiro": (broken(SE_SE, lambda d: (
+        setp(d, "seller.legal_id", {"id": SE_SELLER_ORG[:-1] + str((int(SE_SELLER_ORG[-1]) + 1) % 10)}),
+        setp(d, "seller.bank_account", {"account_id": "123456789", "bank_id": "SE:PLUSGIRO"}))),
+        [("seller.legal_id.id", "peppol_se_r_013"), ("seller.bank_account.account_id", "peppol_se_r_010")]),
+    # The Netherlands.
+    "nl-national-rules": (broken(NL_NL, lambda d: (
+        setp(d, "seller.address.street", DEL), setp(d, "seller.legal_id.scheme", DEL), setp(d, "order_reference", DEL),
+        setp(d, "buyer.address.city", DEL), setp(d, "buyer.legal_id.scheme", DEL))),
+        [("seller.address.street", "peppol_nl_r_002"), ("seller.legal_id.scheme", "peppol_nl_r_003"),
+         ("order_reference", "peppol_nl_r_009"), ("buyer.address.city", "peppol_nl_r_004"),
+         ("buyer.legal_id.scheme", "peppol_nl_r_005")]),
+    "nl-invoice-without-bank-account": (broken(NL_NL, lambda d: setp(d, "seller.bank_account", DEL)),
+                                        [("seller.bank_account", "peppol_nl_r_007")]),
+    "nl-domestic-credit-note-with-due-date": (broken(valid["eu-nl-domestic-credit-note"], lambda d: setp(d, "due_date", "2026-11-20")),
+                                              [("due_date", "peppol_nl_r_008")]),
+    # Italy, Iceland, Greece.
+    "it-seller-without-address": (broken(IT_IT, lambda d: d["seller"].update(address={"country": "IT"})),
+        [("seller.address.street", "peppol_it_r_002"), ("seller.address.city", "peppol_it_r_003"),
+         ("seller.address.postal_code", "peppol_it_r_004")]),
+    "is-domestic-national-rules": (broken(IS_IS, lambda d: (
+        setp(d, "seller.legal_id", DEL), setp(d, "seller.address.postal_code", DEL),
+        setp(d, "buyer.legal_id.scheme", DEL), setp(d, "buyer.address.street", DEL))),
+        [("seller.legal_id", "peppol_is_r_002"), ("seller.address.postal_code", "peppol_is_r_003"),
+         ("buyer.legal_id.scheme", "peppol_is_r_004"), ("buyer.address.street", "peppol_is_r_005")]),
+    "gr-seller-refused": (eu(number="EK-2026-0001", seller=GR_SELLER, buyer=GR_BUYER, buyer_reference="PO-1",
+                             lines=[line("Aluminium profiles", "100", "7.20", rate="24")]),
+                          [("seller.tax_id", "peppol_gr_r_001")]),
+    # EN 16931 rules that Peppol BIS data can fail.
+    "jp-seller-peppol-without-legal-id": (broken(jp(**JP_PEPPOL, lines=[line("Teapot", "2", "85.00", cat="Z", rate="0", unit="C62")]),
+                                                 lambda d: setp(d, "seller.legal_id", DEL)),
+                                          [("seller.legal_id", "peppol_br_co_26")]),
+    "jp-buyer-registration-number-in-peppol": (broken(valid["eu-de-seller-to-jp-buyer-peppol-export"],
+                                                      lambda d: setp(d, "buyer.tax_id", "T" + BUYER_CORP)),
+                                               [("buyer.tax_id", "peppol_br_co_09")]),
+    "seller-vat-prefix-not-a-country": (broken(SIMPLE_EU, lambda d: setp(d, "seller.tax_id", "UK123456789")),
+                                        [("seller.tax_id", "peppol_br_co_09")]),
+    "peppol-identifier-formats": (broken(SIMPLE_EU, lambda d: (
+        setp(d, "buyer.legal_id", {"id": "12345", "scheme": "0096"}),
+        setp(d, "buyer.endpoint", {"id": "51824753557", "scheme": "0151"}))),
+        [("buyer.legal_id.id", "invalid_format"), ("buyer.endpoint.id", "invalid_endpoint_id")]),
+})
+
 def clean(o):
     if isinstance(o, dict):
         return {k: clean(v) for k, v in o.items() if v is not None}

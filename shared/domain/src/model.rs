@@ -404,7 +404,35 @@ pub enum RoundingMode {
     Ceiling,
 }
 
+/// Whether a tax identifier starts with two capital letters, the country prefix an EN 16931 VAT identifier
+/// carries (BR-CO-09). In Peppol BIS a seller's tax id without one (a Japanese `T` number) is written as a
+/// tax registration identifier (BT-32), not as a VAT identifier (BT-31).
+pub fn has_country_prefix(tax_id: &str) -> bool {
+    tax_id.len() > 2 && tax_id.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
+}
+
 impl InvoiceInput {
+    /// The seller's tax id when the document states it as a VAT identifier (BT-31, tax scheme `VAT`):
+    /// always in PINT JP; in Peppol BIS only with a country prefix.
+    pub fn seller_vat_id(&self) -> Option<&str> {
+        self.seller
+            .tax_id
+            .as_deref()
+            .filter(|t| self.resolved_format() == Format::PintJp || has_country_prefix(t))
+    }
+
+    /// Whether seller and buyer both have their postal address in `country`: the test the Peppol BIS
+    /// national rules (DK, DE, NL, IS, SE) use for a domestic invoice.
+    pub fn is_domestic(&self, country: &str) -> bool {
+        self.seller.address.country == country && self.buyer.address.country == country
+    }
+
+    /// Whether the document leaves out the buyer's `PartyIdentification` (BT-46): a Danish domestic
+    /// Peppol BIS document must give it a scheme (DK-R-013), and the agency's own customer key has none.
+    pub fn omits_buyer_identification(&self) -> bool {
+        self.resolved_format() == Format::PeppolBis3 && self.is_domestic("DK")
+    }
+
     /// The format this invoice is written in: the request's choice, else PINT JP for a Japanese seller.
     pub fn resolved_format(&self) -> Format {
         self.format
@@ -428,8 +456,9 @@ impl InvoiceInput {
 
     /// The invoice as a UBL document can carry it: defaults made explicit (format, line ids) and the
     /// fields that live only in Seikyu's records (registrant kind, rounding mode; on a credit note the
-    /// seller's bank account, since the refund goes the other way) removed. Reading back a rendered
-    /// document yields exactly this.
+    /// seller's bank account, since the refund goes the other way; on a Danish domestic Peppol BIS
+    /// document the buyer's customer id, see [`Self::omits_buyer_identification`]) removed. Reading back
+    /// a rendered document yields exactly this.
     pub fn ubl_view(&self) -> InvoiceInput {
         let mut v = self.clone();
         v.format = Some(self.resolved_format());
@@ -437,6 +466,9 @@ impl InvoiceInput {
         v.seller.tax_rounding = None;
         if v.document_type == DocumentType::CreditNote {
             v.seller.bank_account = None;
+        }
+        if self.omits_buyer_identification() {
+            v.buyer.customer_id = None;
         }
         for (i, line) in v.lines.iter_mut().enumerate() {
             if line.id.is_none() {

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use seikyu_domain::money::fixed;
 use seikyu_domain::{
     Address, AllowanceCharge, ChargeKind, Contact, DocumentType, Endpoint, Format, Identifier,
-    InvoiceInput, TaxCategory, Totals,
+    InvoiceInput, TaxCategory, Totals, has_country_prefix,
 };
 use thiserror::Error;
 
@@ -348,12 +348,6 @@ pub fn render<W: Write>(invoice: &InvoiceInput, totals: &Totals, out: W) -> Resu
     Ok(x.w.into_inner())
 }
 
-/// Whether a tax identifier starts with an ISO 3166-1 country prefix, as an EN 16931 VAT identifier must
-/// (BR-CO-09).
-fn has_country_prefix(tax_id: &str) -> bool {
-    tax_id.len() > 2 && tax_id.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
-}
-
 /// A trading party as UBL writes it (seller and buyer share the structure).
 struct PartyView<'a> {
     wrapper: &'static str,
@@ -442,7 +436,13 @@ fn write_buyer<W: Write>(x: &mut X<W>, invoice: &InvoiceInput) -> io::Result<()>
         &PartyView {
             wrapper: "cac:AccountingCustomerParty",
             endpoint: b.endpoint.as_ref(),
-            identification: b.customer_id.as_deref(),
+            // DK-R-013: a Danish domestic document gives every PartyIdentification a scheme, and the
+            // agency's own customer key has no ISO 6523 scheme; ubl_view() drops it the same way.
+            identification: if invoice.omits_buyer_identification() {
+                None
+            } else {
+                b.customer_id.as_deref()
+            },
             trading_name: b.trading_name.as_deref(),
             address: &b.address,
             tax_id: b.tax_id.as_deref(),
@@ -458,6 +458,12 @@ fn write_buyer<W: Write>(x: &mut X<W>, invoice: &InvoiceInput) -> io::Result<()>
 /// code 30) quoting the invoice number as remittance information, so incoming payments can be matched.
 /// A credit note states its due date through `cac:PaymentMeans` (UBL 2.1 CreditNote has no DueDate);
 /// the refund route is not known yet, so the means is "1" (not defined).
+///
+/// A Danish domestic Peppol BIS invoice may not use 30 (DK-R-005 allows 1 10 31 42 48 49 50 58 59 93
+/// 97). It gets 31, the code Danish e-invoicing (OIOUBL, the Danish Peppol guidance) uses for a bank
+/// transfer to an account given with its bank identifier, in any currency; 58 (SEPA credit transfer)
+/// would misstate a DKK invoice, and 42 is the domestic registration-number form. With 31, DK-R-006 asks
+/// for the bank identifier too, which validation requires for these invoices.
 fn write_payment<W: Write>(
     x: &mut X<W>,
     invoice: &InvoiceInput,
@@ -476,8 +482,13 @@ fn write_payment<W: Write>(
     let Some(bank) = &invoice.seller.bank_account else {
         return Ok(());
     };
+    let code = if invoice.resolved_format() == Format::PeppolBis3 && invoice.is_domestic("DK") {
+        "31"
+    } else {
+        "30"
+    };
     x.start("cac:PaymentMeans")?;
-    x.text("cbc:PaymentMeansCode", "30")?;
+    x.text("cbc:PaymentMeansCode", code)?;
     x.text("cbc:PaymentID", number)?;
     x.start("cac:PayeeFinancialAccount")?;
     x.text("cbc:ID", &bank.account_id)?;
@@ -511,12 +522,24 @@ fn write_tax_totals<W: Write>(x: &mut X<W>, totals: &Totals, format: Format) -> 
         x.start("cac:TaxSubtotal")?;
         x.amount("cbc:TaxableAmount", b.taxable)?;
         x.amount("cbc:TaxAmount", b.tax)?;
-        x.tax_category(
-            "cac:TaxCategory",
-            b.category,
-            b.rate,
-            b.exemption_reason.as_deref(),
-        )?;
+        if format == Format::PeppolBis3 && b.category == TaxCategory::O {
+            // DE-R-014 wants a rate (BT-119) on every breakdown row. EN 16931 forbids one for O only on
+            // lines and document allowances/charges (BR-O-05..07), not here, so a Peppol BIS breakdown
+            // states 0 for O. PINT JP documents keep their O rows without a rate.
+            x.start("cac:TaxCategory")?;
+            x.text("cbc:ID", b.category.code())?;
+            x.text("cbc:Percent", "0")?;
+            x.opt_text("cbc:TaxExemptionReason", b.exemption_reason.as_deref())?;
+            x.tax_scheme()?;
+            x.end("cac:TaxCategory")?;
+        } else {
+            x.tax_category(
+                "cac:TaxCategory",
+                b.category,
+                b.rate,
+                b.exemption_reason.as_deref(),
+            )?;
+        }
         x.end("cac:TaxSubtotal")?;
     }
     x.end("cac:TaxTotal")?;
@@ -525,9 +548,15 @@ fn write_tax_totals<W: Write>(x: &mut X<W>, totals: &Totals, format: Format) -> 
         x.start("cac:TaxTotal")?;
         x.amount_in("cbc:TaxAmount", *total, code, decimals)?;
         // PINT JP states the tax per rate in JPY too (ibt-190); Peppol BIS allows no subtotals here
-        // (PEPPOL-EN16931-R053).
+        // (PEPPOL-EN16931-R053). Only the taxed rates: the breakdown of an exempt, export or
+        // not-subject category must occur exactly once in the document (aligned-ibrp-e/g/o-01), and its
+        // tax is zero in any currency.
         if format == Format::PintJp {
-            for b in &totals.breakdown {
+            for b in totals
+                .breakdown
+                .iter()
+                .filter(|b| matches!(b.category, TaxCategory::S | TaxCategory::AA))
+            {
                 let Some(fx_tax) = b.tax_in_tax_currency else {
                     continue;
                 };
@@ -633,4 +662,62 @@ fn write_line<W: Write>(
     )?;
     x.end("cac:Price")?;
     x.end(el)
+}
+
+#[cfg(test)]
+mod tests {
+    use seikyu_domain::InvoiceInput;
+
+    fn invoice(
+        seller_cc: &str,
+        buyer_cc: &str,
+        format: &str,
+        line: serde_json::Value,
+    ) -> InvoiceInput {
+        let json = serde_json::json!({
+            "number": "N-1", "format": format, "issue_date": "2026-11-05", "due_date": "2026-11-30",
+            "currency": "EUR", "buyer_reference": "R-1",
+            "period": {"start": "2026-10-01", "end": "2026-10-31"},
+            "seller": {"name": "S", "address": {"country": seller_cc},
+                       "bank_account": {"account_id": "DK5000400440116243", "bank_id": "DABADKKK"}},
+            "buyer": {"name": "B", "address": {"country": buyer_cc}, "customer_id": "CUST-1"},
+            "lines": [line],
+        });
+        serde_json::from_value(json).expect("test invoice")
+    }
+
+    fn render(inv: &InvoiceInput) -> String {
+        let totals = seikyu_domain::compute(inv).expect("computes");
+        let out = super::render(inv, &totals, Vec::new()).expect("renders");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    fn s_line() -> serde_json::Value {
+        serde_json::json!({"name": "x", "quantity": "1", "unit_code": "C62", "unit_price": "10",
+                           "tax_category": "S", "tax_rate": "25"})
+    }
+
+    fn o_line() -> serde_json::Value {
+        serde_json::json!({"name": "x", "quantity": "1", "unit_code": "C62", "unit_price": "10",
+                           "tax_category": "O", "exemption_reason": "not subject"})
+    }
+
+    #[test]
+    fn danish_domestic_payment_code_and_no_buyer_identification() {
+        let dk = render(&invoice("DK", "DK", "peppol_bis3", s_line()));
+        assert!(dk.contains("<cbc:PaymentMeansCode>31</cbc:PaymentMeansCode>"));
+        assert!(!dk.contains("PartyIdentification"));
+        let cross = render(&invoice("DK", "SE", "peppol_bis3", s_line()));
+        assert!(cross.contains("<cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>"));
+        assert!(cross.contains("<cac:PartyIdentification><cbc:ID>CUST-1</cbc:ID>"));
+    }
+
+    #[test]
+    fn not_subject_to_tax_breakdown_states_zero_in_peppol_only() {
+        let peppol = render(&invoice("DE", "DE", "peppol_bis3", o_line()));
+        assert!(peppol.contains("<cac:TaxCategory><cbc:ID>O</cbc:ID><cbc:Percent>0</cbc:Percent>"));
+        assert!(peppol.contains("<cac:ClassifiedTaxCategory><cbc:ID>O</cbc:ID><cac:TaxScheme>"));
+        let pint = render(&invoice("JP", "JP", "pint_jp", o_line()));
+        assert!(!pint.contains("<cbc:Percent>0</cbc:Percent>"));
+    }
 }
