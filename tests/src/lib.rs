@@ -151,6 +151,7 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
 pub mod contract;
 pub mod dates;
 pub mod dunning;
+pub mod generate;
 
 /// The local AWS stack started by `scripts/local-stack.sh up`, if it is running.
 pub struct LocalStack {
