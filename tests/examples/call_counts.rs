@@ -115,7 +115,7 @@ async fn main() {
         .create_seller(seikyu_service::NewSeller {
             seller_id: unique("calls").parse().expect("id"),
             number_prefix: "CNT".into(),
-            fiscal_year_start_month: 4,
+            fiscal_year_start_month: seikyu_domain::values::Month::known(4),
             profile: fixture("jp-standard-10-lines").seller,
             default_credit_limit: None,
             dunning_policy: None,

@@ -167,7 +167,7 @@ async fn main() {
             .create_seller(seikyu_service::NewSeller {
                 seller_id: "scale".parse().expect("id"),
                 number_prefix: "SC".into(),
-                fiscal_year_start_month: 4,
+                fiscal_year_start_month: seikyu_domain::values::Month::known(4),
                 profile: fixture("jp-three-lines-105-yen-floor").seller,
                 default_credit_limit: None,
                 dunning_policy: None,

@@ -82,7 +82,7 @@ pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (Sell
     let new = NewSeller {
         seller_id: unique("s").parse().expect("id"),
         number_prefix: "AOZ".into(),
-        fiscal_year_start_month: 4,
+        fiscal_year_start_month: seikyu_domain::values::Month::known(4),
         profile: fixture("jp-standard-10-lines").seller,
         default_credit_limit: limit.map(|l| l.try_into().expect("a limit in range")),
         dunning_policy: None,
@@ -131,7 +131,7 @@ pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
     let again = NewSeller {
         seller_id: account.seller_id.parse().expect("id"),
         number_prefix: "X".into(),
-        fiscal_year_start_month: 4,
+        fiscal_year_start_month: seikyu_domain::values::Month::known(4),
         profile: account.profile.clone(),
         default_credit_limit: None,
         dunning_policy: None,

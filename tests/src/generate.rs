@@ -100,11 +100,8 @@ pub fn invoice(rng: &mut Rng, parties: &[(Value, Value, Option<Value>)], n: usiz
             "EUR", "EUR", "EUR", "USD", "GBP", "SEK", "DKK", "NOK", "JPY", "CHF", "BHD", "KWD",
         ])
     };
-    let places = match currency {
-        "JPY" => 0,
-        "BHD" | "KWD" => 2, // e-invoices show two places whatever the currency
-        _ => 2,
-    };
+    // e-invoices show at most two places, whatever the currency (BHD and KWD have three).
+    let places = if currency == "JPY" { 0 } else { 2 };
     let day = 1 + rng.below(28);
     let issue = format!("2027-{:02}-{day:02}", 1 + rng.below(12));
     let credit = rng.chance(12);

@@ -13,7 +13,7 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
-use seikyu_domain::values::{Amount, Count, Percent};
+use seikyu_domain::values::{Amount, Count, Month, Percent};
 use seikyu_einvoice::read;
 use seikyu_service::mail::{MailOutcome, mail_document};
 use seikyu_service::memory::{
@@ -186,7 +186,8 @@ async fn onboard(
             .parse()
             .map_err(|e: seikyu_domain::id::IdError| DemoError::Data("seller", e.to_string()))?,
         number_prefix: prefix.into(),
-        fiscal_year_start_month: fy,
+        fiscal_year_start_month: Month::new(i64::from(fy))
+            .map_err(|e| DemoError::Data("seller", e.to_string()))?,
         profile: first.seller.clone(),
         default_credit_limit: None,
         dunning_policy: Some(dunning_policy),

@@ -6,6 +6,7 @@
 //! Every sum obeys BR-CO-10..16, which `Totals::check_invariants` states in code.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use rust_decimal::Decimal;
 use thiserror::Error;
@@ -92,15 +93,36 @@ pub fn compute(invoice: &InvoiceInput) -> Result<Totals, CalcError> {
     compute_with(invoice, decimals, invoice.resolved_rounding())
 }
 
-fn ovf(path: impl Into<String>) -> CalcError {
-    CalcError::Overflow(path.into())
+fn ovf(path: impl fmt::Display) -> CalcError {
+    CalcError::Overflow(path.to_string())
 }
 
-fn add(a: Decimal, b: Decimal, path: &str) -> Result<Decimal, CalcError> {
+/// Where an amount comes from, written out only for an error: `lines[2]`,
+/// `lines[2].allowances_charges[0]`, `allowances_charges[1]`, or a name.
+#[derive(Clone, Copy)]
+enum At {
+    Name(&'static str),
+    Line(usize),
+    LineCharge(usize, usize),
+    DocCharge(usize),
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Name(n) => f.write_str(n),
+            At::Line(i) => write!(f, "lines[{i}]"),
+            At::LineCharge(i, j) => write!(f, "lines[{i}].allowances_charges[{j}]"),
+            At::DocCharge(j) => write!(f, "allowances_charges[{j}]"),
+        }
+    }
+}
+
+fn add(a: Decimal, b: Decimal, path: At) -> Result<Decimal, CalcError> {
     a.checked_add(b).ok_or_else(|| ovf(path))
 }
 
-fn mul(a: Decimal, b: Decimal, path: &str) -> Result<Decimal, CalcError> {
+fn mul(a: Decimal, b: Decimal, path: At) -> Result<Decimal, CalcError> {
     a.checked_mul(b).ok_or_else(|| ovf(path))
 }
 
@@ -109,7 +131,7 @@ fn allowance_charge_amount(
     ac: &AllowanceCharge,
     default_base: Option<Decimal>,
     decimals: u32,
-    path: &str,
+    path: At,
 ) -> Result<Decimal, CalcError> {
     if let Some(amount) = ac.amount {
         return Ok(round_amount(amount.get(), decimals));
@@ -150,24 +172,24 @@ pub fn compute_with(
     let mut line_total = Decimal::ZERO;
 
     for (i, line) in invoice.lines.iter().enumerate() {
-        let path = format!("lines[{i}]");
+        let path = At::Line(i);
         let gross = round_amount(
-            mul(line.quantity.get(), line.unit_price.get(), &path)?,
+            mul(line.quantity.get(), line.unit_price.get(), path)?,
             decimals,
         );
         let mut net = gross;
         let mut amounts = Vec::with_capacity(line.allowances_charges.len());
         for (j, ac) in line.allowances_charges.iter().enumerate() {
-            let ac_path = format!("{path}.allowances_charges[{j}]");
-            let amount = allowance_charge_amount(ac, Some(gross), decimals, &ac_path)?;
-            net = add(net, signed(ac.kind, amount), &ac_path)?;
+            let ac_path = At::LineCharge(i, j);
+            let amount = allowance_charge_amount(ac, Some(gross), decimals, ac_path)?;
+            net = add(net, signed(ac.kind, amount), ac_path)?;
             amounts.push(amount);
         }
-        line_total = add(line_total, net, "lines")?;
+        line_total = add(line_total, net, At::Name("lines"))?;
         let group = groups
             .entry(group_key(line.tax_category, line.tax_rate.map(|r| r.get())))
             .or_insert((Decimal::ZERO, None));
-        group.0 = add(group.0, net, &path)?;
+        group.0 = add(group.0, net, path)?;
         if group.1.is_none() {
             group.1.clone_from(&line.exemption_reason);
         }
@@ -182,11 +204,11 @@ pub fn compute_with(
     let mut charge_total = Decimal::ZERO;
     let mut doc_amounts = Vec::with_capacity(invoice.allowances_charges.len());
     for (j, ac) in invoice.allowances_charges.iter().enumerate() {
-        let path = format!("allowances_charges[{j}]");
-        let amount = allowance_charge_amount(ac, None, decimals, &path)?;
+        let path = At::DocCharge(j);
+        let amount = allowance_charge_amount(ac, None, decimals, path)?;
         match ac.kind {
-            ChargeKind::Allowance => allowance_total = add(allowance_total, amount, &path)?,
-            ChargeKind::Charge => charge_total = add(charge_total, amount, &path)?,
+            ChargeKind::Allowance => allowance_total = add(allowance_total, amount, path)?,
+            ChargeKind::Charge => charge_total = add(charge_total, amount, path)?,
         }
         // Validation guarantees a category on document level; without one the amount cannot be taxed,
         // so it is booked as not subject to tax rather than dropped.
@@ -194,7 +216,7 @@ pub fn compute_with(
         let group = groups
             .entry(group_key(category, ac.tax_rate.map(|r| r.get())))
             .or_insert((Decimal::ZERO, None));
-        group.0 = add(group.0, signed(ac.kind, amount), &path)?;
+        group.0 = add(group.0, signed(ac.kind, amount), path)?;
         if group.1.is_none() {
             group.1.clone_from(&ac.exemption_reason);
         }
@@ -212,17 +234,21 @@ pub fn compute_with(
     let mut tax_total_fx = Decimal::ZERO;
     for ((category, rate), (taxable, exemption_reason)) in groups {
         let exact = match rate {
-            Some(r) => mul(taxable, r, "tax")?
+            Some(r) => mul(taxable, r, At::Name("tax"))?
                 .checked_div(Decimal::ONE_HUNDRED)
-                .ok_or_else(|| ovf("tax"))?,
+                .ok_or_else(|| ovf(At::Name("tax")))?,
             None => Decimal::ZERO,
         };
         let tax = round_tax(exact, decimals, rounding);
-        tax_total = add(tax_total, tax, "tax")?;
+        tax_total = add(tax_total, tax, At::Name("tax"))?;
         let tax_in_tax_currency = match &fx {
             Some((_, rate, fx_decimals)) => {
-                let converted = round_tax(mul(tax, *rate, "tax_currency")?, *fx_decimals, rounding);
-                tax_total_fx = add(tax_total_fx, converted, "tax_currency")?;
+                let converted = round_tax(
+                    mul(tax, *rate, At::Name("tax_currency"))?,
+                    *fx_decimals,
+                    rounding,
+                );
+                tax_total_fx = add(tax_total_fx, converted, At::Name("tax_currency"))?;
                 Some(converted)
             }
             None => None,
@@ -238,16 +264,16 @@ pub fn compute_with(
     }
 
     let tax_exclusive = add(
-        add(line_total, -allowance_total, "totals")?,
+        add(line_total, -allowance_total, At::Name("totals"))?,
         charge_total,
-        "totals",
+        At::Name("totals"),
     )?;
-    let tax_inclusive = add(tax_exclusive, tax_total, "totals")?;
+    let tax_inclusive = add(tax_exclusive, tax_total, At::Name("totals"))?;
     let prepaid = round_amount(
         invoice.prepaid_amount.map_or(Decimal::ZERO, |p| p.get()),
         decimals,
     );
-    let payable = add(tax_inclusive, -prepaid, "prepaid_amount")?;
+    let payable = add(tax_inclusive, -prepaid, At::Name("prepaid_amount"))?;
 
     Ok(Totals {
         decimals,

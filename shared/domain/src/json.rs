@@ -90,8 +90,15 @@ fn locate<T: DeserializeOwned>(bytes: &[u8], fields: Fields) -> FieldError {
     classify(path, &err)
 }
 
+/// The longest message returned: serde's messages quote the client's text (an unknown variant, a value).
+const MAX_MESSAGE: usize = 300;
+
 fn classify(path: String, err: &serde_json::Error) -> FieldError {
-    let message = err.to_string();
+    let mut message = err.to_string();
+    if let Some((i, _)) = message.char_indices().nth(MAX_MESSAGE) {
+        message.truncate(i);
+        message.push_str("...");
+    }
     let code = if err.is_syntax() || err.is_eof() {
         // Where the text stopped being JSON; the message says the line and column.
         return FieldError {
@@ -101,9 +108,9 @@ fn classify(path: String, err: &serde_json::Error) -> FieldError {
         };
     } else if message.starts_with(TOO_DEEP) {
         Code::InvalidJson
-    } else if message.contains(crate::values::OUT_OF_RANGE_MARK) {
+    } else if message.starts_with(crate::values::OUT_OF_RANGE_MARK) {
         Code::OutOfRange
-    } else if message.contains(crate::values::DECIMALS_MARK) {
+    } else if message.starts_with(crate::values::DECIMALS_MARK) {
         Code::TooManyDecimals
     } else if message.starts_with("unknown field") {
         Code::UnknownField
@@ -156,6 +163,11 @@ enum Keys {
 
 impl Keys {
     fn check<E: de::Error>(&mut self, key: &str) -> Result<(), E> {
+        // A key quoted in a message: at most 64 characters of it.
+        let shown = match key.char_indices().nth(64) {
+            Some((i, _)) => &key[..i],
+            None => key,
+        };
         match self {
             Keys::Struct {
                 fields,
@@ -168,11 +180,11 @@ impl Keys {
                             if others.insert(key.into()) {
                                 Ok(())
                             } else {
-                                Err(E::custom(format_args!("duplicate key `{key}`")))
+                                Err(E::custom(format_args!("duplicate key `{shown}`")))
                             }
                         }
                         None => Err(E::custom(format_args!(
-                            "unknown field `{key}`, expected one of {}",
+                            "unknown field `{shown}`, expected one of {}",
                             fields.join(", ")
                         ))),
                     };
@@ -181,7 +193,7 @@ impl Keys {
                 if i < 128 {
                     let bit = 1u128 << i;
                     if *seen & bit != 0 {
-                        return Err(E::custom(format_args!("duplicate field `{key}`")));
+                        return Err(E::custom(format_args!("duplicate field `{shown}`")));
                     }
                     *seen |= bit;
                 }
@@ -189,7 +201,7 @@ impl Keys {
             }
             Keys::Map(seen) => {
                 if !seen.insert(key.into()) {
-                    return Err(E::custom(format_args!("duplicate key `{key}`")));
+                    return Err(E::custom(format_args!("duplicate key `{shown}`")));
                 }
                 Ok(())
             }
@@ -466,7 +478,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
-        self.v.visit_enum(StrictEnum { data, at: self.at })
+        // An enum given as an object (`{"variant": {...}}`) nests one level more.
+        let at = self.at.deeper().ok_or_else(too_deep)?;
+        self.v.visit_enum(StrictEnum { data, at })
     }
 }
 

@@ -66,232 +66,94 @@ impl Serialize for Code {
 
 /// The Peppol BIS 3.0.21 rules Seikyu checks by name. Wire form: `peppol_` and the rule id in snake case.
 /// Where one check covers a pair of rules (a field's presence and its form), it is named by the rule
-/// that failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PeppolRule {
-    // EN 16931 rules that Peppol BIS data can fail.
-    BrG02,
-    BrG03,
-    BrG04,
-    BrCo09,
-    BrCo26,
-    // Norway.
-    NoR001,
-    // Denmark.
-    DkR002,
-    DkR004,
-    DkR006,
-    DkR014,
-    DkR017,
-    // Italy.
-    ItR002,
-    ItR003,
-    ItR004,
-    // Sweden.
-    SeR001,
-    SeR002,
-    SeR003,
-    SeR004,
-    SeR006,
-    SeR007,
-    SeR008,
-    SeR009,
-    SeR010,
-    SeR013,
-    // Greece: one refusal for the GR-R-* rules Seikyu cannot meet.
-    GrR001,
-    // Iceland.
-    IsR002,
-    IsR003,
-    IsR004,
-    IsR005,
-    // The Netherlands.
-    NlR002,
-    NlR003,
-    NlR004,
-    NlR005,
-    NlR007,
-    NlR008,
-    NlR009,
-    // Germany (XRechnung).
-    DeR001,
-    DeR002,
-    DeR003,
-    DeR004,
-    DeR005,
-    DeR006,
-    DeR007,
-    DeR008,
-    DeR009,
-    DeR015,
-    DeR018,
-    DeR027,
-    DeR028,
+/// that failed. One table: the variant, the rule id, the wire form (a test checks that they agree).
+macro_rules! peppol_rules {
+    ($($(#[$doc:meta])* $variant:ident => $id:literal, $wire:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum PeppolRule {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl PeppolRule {
+            /// Every rule, for tests and documentation.
+            pub const ALL: &'static [PeppolRule] = &[$(PeppolRule::$variant,)*];
+
+            /// The rule's id as the official rules name it, e.g. `DE-R-015`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(PeppolRule::$variant => $id,)*
+                }
+            }
+
+            /// The wire form: `peppol_` and the id in snake case.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(PeppolRule::$variant => $wire,)*
+                }
+            }
+        }
+    };
 }
 
-impl PeppolRule {
-    /// Every rule, for tests and documentation.
-    pub const ALL: &'static [PeppolRule] = &[
-        PeppolRule::BrG02,
-        PeppolRule::BrG03,
-        PeppolRule::BrG04,
-        PeppolRule::BrCo09,
-        PeppolRule::BrCo26,
-        PeppolRule::NoR001,
-        PeppolRule::DkR002,
-        PeppolRule::DkR004,
-        PeppolRule::DkR006,
-        PeppolRule::DkR014,
-        PeppolRule::DkR017,
-        PeppolRule::ItR002,
-        PeppolRule::ItR003,
-        PeppolRule::ItR004,
-        PeppolRule::SeR001,
-        PeppolRule::SeR002,
-        PeppolRule::SeR003,
-        PeppolRule::SeR004,
-        PeppolRule::SeR006,
-        PeppolRule::SeR007,
-        PeppolRule::SeR008,
-        PeppolRule::SeR009,
-        PeppolRule::SeR010,
-        PeppolRule::SeR013,
-        PeppolRule::GrR001,
-        PeppolRule::IsR002,
-        PeppolRule::IsR003,
-        PeppolRule::IsR004,
-        PeppolRule::IsR005,
-        PeppolRule::NlR002,
-        PeppolRule::NlR003,
-        PeppolRule::NlR004,
-        PeppolRule::NlR005,
-        PeppolRule::NlR007,
-        PeppolRule::NlR008,
-        PeppolRule::NlR009,
-        PeppolRule::DeR001,
-        PeppolRule::DeR002,
-        PeppolRule::DeR003,
-        PeppolRule::DeR004,
-        PeppolRule::DeR005,
-        PeppolRule::DeR006,
-        PeppolRule::DeR007,
-        PeppolRule::DeR008,
-        PeppolRule::DeR009,
-        PeppolRule::DeR015,
-        PeppolRule::DeR018,
-        PeppolRule::DeR027,
-        PeppolRule::DeR028,
-    ];
-
-    /// The rule id as the specification writes it, e.g. `DE-R-015`.
-    pub fn id(self) -> &'static str {
-        match self {
-            PeppolRule::BrG02 => "BR-G-02",
-            PeppolRule::BrG03 => "BR-G-03",
-            PeppolRule::BrG04 => "BR-G-04",
-            PeppolRule::BrCo09 => "BR-CO-09",
-            PeppolRule::BrCo26 => "BR-CO-26",
-            PeppolRule::NoR001 => "NO-R-001",
-            PeppolRule::DkR002 => "DK-R-002",
-            PeppolRule::DkR004 => "DK-R-004",
-            PeppolRule::DkR006 => "DK-R-006",
-            PeppolRule::DkR014 => "DK-R-014",
-            PeppolRule::DkR017 => "DK-R-017",
-            PeppolRule::ItR002 => "IT-R-002",
-            PeppolRule::ItR003 => "IT-R-003",
-            PeppolRule::ItR004 => "IT-R-004",
-            PeppolRule::SeR001 => "SE-R-001",
-            PeppolRule::SeR002 => "SE-R-002",
-            PeppolRule::SeR003 => "SE-R-003",
-            PeppolRule::SeR004 => "SE-R-004",
-            PeppolRule::SeR006 => "SE-R-006",
-            PeppolRule::SeR007 => "SE-R-007",
-            PeppolRule::SeR008 => "SE-R-008",
-            PeppolRule::SeR009 => "SE-R-009",
-            PeppolRule::SeR010 => "SE-R-010",
-            PeppolRule::SeR013 => "SE-R-013",
-            PeppolRule::GrR001 => "GR-R-001",
-            PeppolRule::IsR002 => "IS-R-002",
-            PeppolRule::IsR003 => "IS-R-003",
-            PeppolRule::IsR004 => "IS-R-004",
-            PeppolRule::IsR005 => "IS-R-005",
-            PeppolRule::NlR002 => "NL-R-002",
-            PeppolRule::NlR003 => "NL-R-003",
-            PeppolRule::NlR004 => "NL-R-004",
-            PeppolRule::NlR005 => "NL-R-005",
-            PeppolRule::NlR007 => "NL-R-007",
-            PeppolRule::NlR008 => "NL-R-008",
-            PeppolRule::NlR009 => "NL-R-009",
-            PeppolRule::DeR001 => "DE-R-001",
-            PeppolRule::DeR002 => "DE-R-002",
-            PeppolRule::DeR003 => "DE-R-003",
-            PeppolRule::DeR004 => "DE-R-004",
-            PeppolRule::DeR005 => "DE-R-005",
-            PeppolRule::DeR006 => "DE-R-006",
-            PeppolRule::DeR007 => "DE-R-007",
-            PeppolRule::DeR008 => "DE-R-008",
-            PeppolRule::DeR009 => "DE-R-009",
-            PeppolRule::DeR015 => "DE-R-015",
-            PeppolRule::DeR018 => "DE-R-018",
-            PeppolRule::DeR027 => "DE-R-027",
-            PeppolRule::DeR028 => "DE-R-028",
-        }
-    }
-
-    /// The wire form: `peppol_` and the id in snake case.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PeppolRule::BrG02 => "peppol_br_g_02",
-            PeppolRule::BrG03 => "peppol_br_g_03",
-            PeppolRule::BrG04 => "peppol_br_g_04",
-            PeppolRule::BrCo09 => "peppol_br_co_09",
-            PeppolRule::BrCo26 => "peppol_br_co_26",
-            PeppolRule::NoR001 => "peppol_no_r_001",
-            PeppolRule::DkR002 => "peppol_dk_r_002",
-            PeppolRule::DkR004 => "peppol_dk_r_004",
-            PeppolRule::DkR006 => "peppol_dk_r_006",
-            PeppolRule::DkR014 => "peppol_dk_r_014",
-            PeppolRule::DkR017 => "peppol_dk_r_017",
-            PeppolRule::ItR002 => "peppol_it_r_002",
-            PeppolRule::ItR003 => "peppol_it_r_003",
-            PeppolRule::ItR004 => "peppol_it_r_004",
-            PeppolRule::SeR001 => "peppol_se_r_001",
-            PeppolRule::SeR002 => "peppol_se_r_002",
-            PeppolRule::SeR003 => "peppol_se_r_003",
-            PeppolRule::SeR004 => "peppol_se_r_004",
-            PeppolRule::SeR006 => "peppol_se_r_006",
-            PeppolRule::SeR007 => "peppol_se_r_007",
-            PeppolRule::SeR008 => "peppol_se_r_008",
-            PeppolRule::SeR009 => "peppol_se_r_009",
-            PeppolRule::SeR010 => "peppol_se_r_010",
-            PeppolRule::SeR013 => "peppol_se_r_013",
-            PeppolRule::GrR001 => "peppol_gr_r_001",
-            PeppolRule::IsR002 => "peppol_is_r_002",
-            PeppolRule::IsR003 => "peppol_is_r_003",
-            PeppolRule::IsR004 => "peppol_is_r_004",
-            PeppolRule::IsR005 => "peppol_is_r_005",
-            PeppolRule::NlR002 => "peppol_nl_r_002",
-            PeppolRule::NlR003 => "peppol_nl_r_003",
-            PeppolRule::NlR004 => "peppol_nl_r_004",
-            PeppolRule::NlR005 => "peppol_nl_r_005",
-            PeppolRule::NlR007 => "peppol_nl_r_007",
-            PeppolRule::NlR008 => "peppol_nl_r_008",
-            PeppolRule::NlR009 => "peppol_nl_r_009",
-            PeppolRule::DeR001 => "peppol_de_r_001",
-            PeppolRule::DeR002 => "peppol_de_r_002",
-            PeppolRule::DeR003 => "peppol_de_r_003",
-            PeppolRule::DeR004 => "peppol_de_r_004",
-            PeppolRule::DeR005 => "peppol_de_r_005",
-            PeppolRule::DeR006 => "peppol_de_r_006",
-            PeppolRule::DeR007 => "peppol_de_r_007",
-            PeppolRule::DeR008 => "peppol_de_r_008",
-            PeppolRule::DeR009 => "peppol_de_r_009",
-            PeppolRule::DeR015 => "peppol_de_r_015",
-            PeppolRule::DeR018 => "peppol_de_r_018",
-            PeppolRule::DeR027 => "peppol_de_r_027",
-            PeppolRule::DeR028 => "peppol_de_r_028",
-        }
-    }
+peppol_rules! {
+    // EN 16931 rules that Peppol BIS data can fail.
+    BrG02 => "BR-G-02", "peppol_br_g_02",
+    BrG03 => "BR-G-03", "peppol_br_g_03",
+    BrG04 => "BR-G-04", "peppol_br_g_04",
+    BrCo09 => "BR-CO-09", "peppol_br_co_09",
+    BrCo26 => "BR-CO-26", "peppol_br_co_26",
+    // Norway.
+    NoR001 => "NO-R-001", "peppol_no_r_001",
+    // Denmark.
+    DkR002 => "DK-R-002", "peppol_dk_r_002",
+    DkR004 => "DK-R-004", "peppol_dk_r_004",
+    DkR006 => "DK-R-006", "peppol_dk_r_006",
+    DkR014 => "DK-R-014", "peppol_dk_r_014",
+    DkR017 => "DK-R-017", "peppol_dk_r_017",
+    // Italy.
+    ItR002 => "IT-R-002", "peppol_it_r_002",
+    ItR003 => "IT-R-003", "peppol_it_r_003",
+    ItR004 => "IT-R-004", "peppol_it_r_004",
+    // Sweden.
+    SeR001 => "SE-R-001", "peppol_se_r_001",
+    SeR002 => "SE-R-002", "peppol_se_r_002",
+    SeR003 => "SE-R-003", "peppol_se_r_003",
+    SeR004 => "SE-R-004", "peppol_se_r_004",
+    SeR006 => "SE-R-006", "peppol_se_r_006",
+    SeR007 => "SE-R-007", "peppol_se_r_007",
+    SeR008 => "SE-R-008", "peppol_se_r_008",
+    SeR009 => "SE-R-009", "peppol_se_r_009",
+    SeR010 => "SE-R-010", "peppol_se_r_010",
+    SeR013 => "SE-R-013", "peppol_se_r_013",
+    // Greece: one refusal for the GR-R-* rules Seikyu cannot meet.
+    GrR001 => "GR-R-001", "peppol_gr_r_001",
+    // Iceland.
+    IsR002 => "IS-R-002", "peppol_is_r_002",
+    IsR003 => "IS-R-003", "peppol_is_r_003",
+    IsR004 => "IS-R-004", "peppol_is_r_004",
+    IsR005 => "IS-R-005", "peppol_is_r_005",
+    // The Netherlands.
+    NlR002 => "NL-R-002", "peppol_nl_r_002",
+    NlR003 => "NL-R-003", "peppol_nl_r_003",
+    NlR004 => "NL-R-004", "peppol_nl_r_004",
+    NlR005 => "NL-R-005", "peppol_nl_r_005",
+    NlR007 => "NL-R-007", "peppol_nl_r_007",
+    NlR008 => "NL-R-008", "peppol_nl_r_008",
+    NlR009 => "NL-R-009", "peppol_nl_r_009",
+    // Germany (XRechnung).
+    DeR001 => "DE-R-001", "peppol_de_r_001",
+    DeR002 => "DE-R-002", "peppol_de_r_002",
+    DeR003 => "DE-R-003", "peppol_de_r_003",
+    DeR004 => "DE-R-004", "peppol_de_r_004",
+    DeR005 => "DE-R-005", "peppol_de_r_005",
+    DeR006 => "DE-R-006", "peppol_de_r_006",
+    DeR007 => "DE-R-007", "peppol_de_r_007",
+    DeR008 => "DE-R-008", "peppol_de_r_008",
+    DeR009 => "DE-R-009", "peppol_de_r_009",
+    DeR015 => "DE-R-015", "peppol_de_r_015",
+    DeR018 => "DE-R-018", "peppol_de_r_018",
+    DeR027 => "DE-R-027", "peppol_de_r_027",
+    DeR028 => "DE-R-028", "peppol_de_r_028",
 }
 
 impl Code {
@@ -391,19 +253,34 @@ fn xml_forbidden(c: char) -> bool {
 }
 
 /// A field's path, `parent.field`, written out only when something there is wrong: a valid invoice
-/// builds no path strings.
+/// builds no path strings. The parent is any path ([`Ix`], a `&str`, another `P`).
 #[derive(Clone, Copy)]
-struct P<'a>(&'a str, &'a str);
+struct P<A>(A, &'static str);
 
-impl fmt::Display for P<'_> {
+impl<A: fmt::Display> fmt::Display for P<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        let parent = self.0.to_string();
+        if parent.is_empty() {
             f.write_str(self.1)
         } else {
-            write!(f, "{}.{}", self.0, self.1)
+            write!(f, "{parent}.{}", self.1)
         }
     }
 }
+
+/// The `index`th element of a list, `parent.list[index]` (`list[index]` at the root, `""`).
+#[derive(Clone, Copy)]
+struct Ix<A>(A, &'static str, usize);
+
+impl<A: fmt::Display> fmt::Display for Ix<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", P(&self.0, self.1), self.2)
+    }
+}
+
+/// A path's type in the checks below: written only on error.
+trait At: fmt::Display + Copy {}
+impl<T: fmt::Display + Copy> At for T {}
 
 /// Whether `value` may hold a character XML 1.0 forbids: a C0 control byte other than tab, LF and CR,
 /// or the lead byte of U+FFFE / U+FFFF. A quick byte scan; [`xml_forbidden`] decides.
@@ -484,7 +361,7 @@ impl V<'_> {
         }
     }
 
-    fn period(&mut self, path: &str, p: &Period) {
+    fn period(&mut self, path: impl At, p: &Period) {
         match (p.start, p.end) {
             (None, None) => self.err(path, Code::Required, "give a start or an end date"),
             (Some(s), Some(e)) if e < s => self.err(
@@ -499,7 +376,7 @@ impl V<'_> {
         }
     }
 
-    fn address(&mut self, path: &str, a: &Address) {
+    fn address(&mut self, path: impl At, a: &Address) {
         self.opt_text(P(path, "street"), a.street.as_deref(), MAX_ADDRESS_LINE);
         self.opt_text(
             P(path, "additional_street"),
@@ -522,7 +399,7 @@ impl V<'_> {
         }
     }
 
-    fn contact(&mut self, path: &str, c: &Contact) {
+    fn contact(&mut self, path: impl At, c: &Contact) {
         self.opt_text(P(path, "name"), c.name.as_deref(), MAX_NAME);
         self.opt_text(P(path, "phone"), c.phone.as_deref(), 50);
         if let Some(email) = c.email.as_deref() {
@@ -538,7 +415,7 @@ impl V<'_> {
         }
     }
 
-    fn endpoint(&mut self, path: &str, e: Option<&Endpoint>) {
+    fn endpoint(&mut self, path: impl At, e: Option<&Endpoint>) {
         let Some(e) = e else {
             self.err(
                 path,
@@ -582,13 +459,13 @@ impl V<'_> {
     }
 
     /// A field a national rule requires; `what` says what to give, the rule id is appended.
-    fn national_required(&mut self, path: &str, present: bool, rule: PeppolRule, what: &str) {
+    fn national_required(&mut self, path: impl At, present: bool, rule: PeppolRule, what: &str) {
         if !present {
             self.rule(path, rule, format!("{what} ({})", rule.id()));
         }
     }
 
-    fn identifier(&mut self, path: &str, id: &Identifier) {
+    fn identifier(&mut self, path: impl At, id: &Identifier) {
         self.text(P(path, "id"), &id.id, MAX_ID);
         if let Some(scheme) = id.scheme.as_deref() {
             if !codes::is_icd(scheme) {
@@ -606,7 +483,7 @@ impl V<'_> {
     /// Tax category and rate of a line or document allowance/charge, at `path` (the owning object).
     fn tax(
         &mut self,
-        path: &str,
+        path: impl At,
         category: TaxCategory,
         rate: Option<Decimal>,
         reason: Option<&str>,
@@ -708,7 +585,7 @@ impl V<'_> {
         }
     }
 
-    fn allowance_charge(&mut self, path: &str, ac: &AllowanceCharge, document_level: bool) {
+    fn allowance_charge(&mut self, path: impl At, ac: &AllowanceCharge, document_level: bool) {
         match (ac.amount, ac.percent) {
             (Some(_), Some(_)) | (None, None) => self.err(
                 path,
@@ -786,7 +663,7 @@ impl V<'_> {
             ] {
                 if present {
                     self.err(
-                        format!("{path}.{field}"),
+                        P(path, field),
                         Code::NotAllowed,
                         "a line allowance or charge is taxed with its line",
                     );
@@ -1165,7 +1042,7 @@ pub fn validate(input: &InvoiceInput) -> Result<(), ValidationErrors> {
     check_buyer(&mut v);
     check_lines(&mut v);
     for (j, ac) in input.allowances_charges.iter().enumerate() {
-        v.allowance_charge(&format!("allowances_charges[{j}]"), ac, true);
+        v.allowance_charge(Ix("", "allowances_charges", j), ac, true);
     }
     check_tax_groups(&mut v);
     if format == Format::PeppolBis3 {
@@ -1410,36 +1287,46 @@ fn check_lines(v: &mut V<'_>) {
             format!("{} lines; at most {MAX_LINES}", lines.len()),
         );
     }
-    let mut ids = HashSet::new();
+    // Line ids: the given ones, and the position (from 1) of a line without one. Only given ids can
+    // collide, with each other or with a position, so a document without them builds no set.
+    let given: Vec<&str> = lines.iter().filter_map(|l| l.id.as_deref()).collect();
+    let mut ids: HashSet<std::borrow::Cow<'_, str>> = HashSet::new();
     for (i, line) in lines.iter().enumerate() {
-        let p = format!("lines[{i}]");
-        let id = line.id.clone().unwrap_or_else(|| (i + 1).to_string());
+        let p = Ix("", "lines", i);
         if let Some(given) = &line.id {
-            v.text(P(&p, "id"), given, 50);
+            v.text(P(p, "id"), given, 50);
         }
-        if !ids.insert(id.clone()) {
-            v.err(
-                P(&p, "id"),
-                Code::Duplicate,
-                format!("line id '{id}' is used twice"),
-            );
+        if !given.is_empty() {
+            let id: std::borrow::Cow<'_, str> = match line.id.as_deref() {
+                Some(id) => id.into(),
+                None => (i + 1).to_string().into(),
+            };
+            if ids.contains(&id) {
+                v.err(
+                    P(p, "id"),
+                    Code::Duplicate,
+                    format!("line id '{id}' is used twice"),
+                );
+            } else {
+                ids.insert(id);
+            }
         }
-        v.text(P(&p, "name"), &line.name, MAX_ITEM_NAME);
-        v.opt_text(P(&p, "description"), line.description.as_deref(), MAX_NOTE);
+        v.text(P(p, "name"), &line.name, MAX_ITEM_NAME);
+        v.opt_text(P(p, "description"), line.description.as_deref(), MAX_NOTE);
         v.opt_text(
-            P(&p, "seller_item_id"),
+            P(p, "seller_item_id"),
             line.seller_item_id.as_deref(),
             MAX_ID,
         );
         v.opt_text(
-            P(&p, "order_line_reference"),
+            P(p, "order_line_reference"),
             line.order_line_reference.as_deref(),
             MAX_ID,
         );
-        v.opt_text(P(&p, "note"), line.note.as_deref(), 1_000);
+        v.opt_text(P(p, "note"), line.note.as_deref(), 1_000);
         if !codes::is_unit(&line.unit_code) {
             v.err(
-                P(&p, "unit_code"),
+                P(p, "unit_code"),
                 Code::InvalidCode,
                 format!(
                     "'{}' is not a UN/ECE Recommendation 20 unit code (e.g. C62, H87, HUR)",
@@ -1448,24 +1335,24 @@ fn check_lines(v: &mut V<'_>) {
             );
         }
         v.tax(
-            &p,
+            p,
             line.tax_category,
             line.tax_rate.map(|r| r.get()),
             line.exemption_reason.as_deref(),
         );
         if line.allowances_charges.len() > 100 {
             v.err(
-                P(&p, "allowances_charges"),
+                P(p, "allowances_charges"),
                 Code::TooManyLines,
                 "at most 100 allowances and charges per line",
             );
         }
         for (j, ac) in line.allowances_charges.iter().enumerate() {
-            v.allowance_charge(&format!("{p}.allowances_charges[{j}]"), ac, false);
+            v.allowance_charge(Ix(p, "allowances_charges", j), ac, false);
         }
         if let Some(lp) = &line.period {
-            let pp = format!("{p}.period");
-            v.period(&pp, lp);
+            let pp = P(p, "period");
+            v.period(pp, lp);
             if let Some(ip) = &v.input.period {
                 let outside = |d: Option<NaiveDate>| {
                     d.is_some_and(|d| {

@@ -14,6 +14,7 @@
 //! | exchange rate | [`ExchangeRate`] | string | 10^-10 ..= 10^9 | 10 |
 //! | days relative to a due date | [`DayOffset`] | integer | -365 ..= 365 | |
 //! | a count of events (late payments) | [`Count`] | integer | 0 ..= 10,000 | |
+//! | a month (a fiscal year's first) | [`Month`] | integer | 1 ..= 12 | |
 //! | a time in Unix seconds | [`UnixTime`] | integer | 2000-01-01 ..= 2199-12-31 | |
 //!
 //! Decimals are JSON strings (`"1234.50"`): a JSON number goes through a binary float on the way in and
@@ -59,14 +60,14 @@ pub enum ValueError {
     NotAString(&'static str),
     #[error("'{0}' is not a decimal number (digits, an optional '-' and '.')")]
     NotANumber(String),
-    #[error("{value} is outside the range of {what}: {min} ..= {max}")]
+    #[error("out of range: {value} is not {what} ({min} ..= {max})")]
     OutOfRange {
         value: String,
         what: &'static str,
         min: String,
         max: String,
     },
-    #[error("{value} has more than {scale} decimal places, the most {what} has")]
+    #[error("too many decimal places: {value} has more than {scale}, the most {what} has")]
     TooManyDecimals {
         value: String,
         what: &'static str,
@@ -74,9 +75,10 @@ pub enum ValueError {
     },
 }
 
-/// Marks in a message that [`crate::json`] turns into a code.
-pub(crate) const OUT_OF_RANGE_MARK: &str = "is outside the range of";
-pub(crate) const DECIMALS_MARK: &str = "decimal places, the most";
+/// How the messages of these refusals begin; [`crate::json`] turns them into codes (a prefix, so a
+/// client's text quoted later in a message cannot pass for one).
+pub(crate) const OUT_OF_RANGE_MARK: &str = "out of range: ";
+pub(crate) const DECIMALS_MARK: &str = "too many decimal places: ";
 
 impl<K: DecimalKind> Dec<K> {
     /// `value` if it is within the kind's range and precision.
@@ -162,7 +164,7 @@ fn parse_exact(s: &str, what: &'static str, scale: u32) -> Result<Decimal, Value
         .chain(frac)
         .fold(0i128, |m, &d| m * 10 + i128::from(d - b'0'));
     let mantissa = if negative { -mantissa } else { mantissa };
-    #[allow(clippy::cast_possible_truncation)] // frac.len() <= scale <= 28
+    #[allow(clippy::cast_possible_truncation)] // int.len() + frac.len() <= 28, checked above
     Decimal::try_from_i128_with_scale(mantissa, frac.len() as u32).map_err(|_| out_of_range())
 }
 
@@ -177,6 +179,15 @@ fn truncated(s: &str) -> String {
 impl<K: DecimalKind> FromStr for Dec<K> {
     type Err = ValueError;
     fn from_str(s: &str) -> Result<Self, ValueError> {
+        // A kind that cannot be negative takes no sign (not even "-0"), as its JSON Schema says.
+        if K::MIN >= Decimal::ZERO && s.starts_with('-') {
+            return Err(ValueError::OutOfRange {
+                value: truncated(s),
+                what: K::WHAT,
+                min: K::MIN.to_string(),
+                max: K::MAX.to_string(),
+            });
+        }
         let v = parse_exact(s, K::WHAT, K::SCALE).map_err(|e| match e {
             ValueError::OutOfRange { value, what, .. } => ValueError::OutOfRange {
                 value,
@@ -414,7 +425,7 @@ impl<K: IntKind> Int<K> {
 
 /// An integer outside its kind's range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value} is outside the range of {what}: {min} ..= {max}")]
+#[error("out of range: {value} is not {what} ({min} ..= {max})")]
 pub struct IntError {
     pub value: String,
     pub what: &'static str,
@@ -543,6 +554,10 @@ int_kind!(
 int_kind!(
     /// How many times something happened (late payments in the last 12 months).
     Count, CountKind, "a count", 0, 10_000
+);
+int_kind!(
+    /// A month of the year (a fiscal year's first month).
+    Month, MonthKind, "a month, 1-12", 1, 12
 );
 int_kind!(
     /// A moment in Unix seconds, 2000-01-01 to 2199-12-31 (webhook timestamps and `created` times).

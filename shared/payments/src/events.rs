@@ -5,6 +5,7 @@
 //! total up to the largest value seen (see [`crate::ledger`]).
 
 use rust_decimal::Decimal;
+use seikyu_domain::id::Id;
 use seikyu_domain::values::{Amount, UnixTime};
 use serde::Deserialize;
 use serde_json::Value;
@@ -87,14 +88,17 @@ pub enum ParseError {
     Amount(i64),
 }
 
-/// An amount in the currency's smallest unit (as Stripe and KOMOJU send it) in major units.
+/// An amount in the currency's smallest unit (as Stripe and KOMOJU send it) in major units, within
+/// [`Amount`]'s range (0 to 10^15 major units).
 pub fn from_minor(amount: i64, currency: &str) -> Result<Decimal, ParseError> {
     let units = seikyu_domain::money::minor_units(currency)
         .ok_or_else(|| ParseError::Currency(currency.into()))?;
-    if !(0..=1_000_000_000_000_000).contains(&amount) {
+    if amount < 0 {
         return Err(ParseError::Amount(amount));
     }
-    Ok(Decimal::new(amount, units))
+    Amount::new(Decimal::new(amount, units))
+        .map(Amount::get)
+        .map_err(|_| ParseError::Amount(amount))
 }
 
 fn meta(v: &Value, key: &str) -> Option<String> {
@@ -183,7 +187,7 @@ pub fn parse_stripe(body: &[u8]) -> Result<PaymentEvent, ParseError> {
                     total: from_minor(
                         amount
                             .checked_sub(remaining)
-                            .ok_or(ParseError::Amount(remaining))?
+                            .ok_or(ParseError::Amount(amount))?
                             .max(0),
                         cur,
                     )?,
@@ -257,9 +261,14 @@ pub fn parse_komoju(body: &[u8]) -> Result<PaymentEvent, ParseError> {
     let created = v
         .get("created_at")
         .and_then(Value::as_str)
-        .and_then(chrono_free_unix)
-        .and_then(|t| UnixTime::new(t).ok())
-        .map_or(0, UnixTime::get);
+        .map(|t| {
+            chrono_free_unix(t)
+                .and_then(|t| UnixTime::new(t).ok())
+                .map(UnixTime::get)
+                .ok_or(ParseError::Field("created_at"))
+        })
+        .transpose()?
+        .unwrap_or(0);
     Ok(PaymentEvent {
         provider: Provider::Komoju,
         event_id: s(&v, "id")?,
@@ -328,9 +337,9 @@ struct GenericBody {
     amount: Amount,
     currency: String,
     #[serde(default)]
-    invoice_id: Option<String>,
+    invoice_id: Option<Id>,
     #[serde(default)]
-    seller_id: Option<String>,
+    seller_id: Option<Id>,
     #[serde(default)]
     reference: Option<String>,
     #[serde(default)]
@@ -351,10 +360,6 @@ pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseE
     if g.amount.normalize().scale() > places {
         return Err(ParseError::Field("amount"));
     }
-    // Ids become storage keys: bounded and visible ASCII.
-    if !seikyu_domain::id::is_external_ref(&g.payment_id) {
-        return Err(ParseError::Field("payment_id"));
-    }
     let kind = match g.kind.as_str() {
         "payment.received" => EventKind::Received {
             total: g.amount.get(),
@@ -370,8 +375,8 @@ pub fn parse_generic(event_id: &str, body: &[u8]) -> Result<PaymentEvent, ParseE
         payment_id: g.payment_id,
         kind,
         currency: Some(currency),
-        invoice_id: g.invoice_id,
-        seller_id: g.seller_id,
+        invoice_id: g.invoice_id.map(String::from),
+        seller_id: g.seller_id.map(String::from),
         reference: g.reference,
         method: g.method,
         created: g.created.map_or(0, UnixTime::get),
@@ -398,24 +403,44 @@ mod tests {
 
     #[test]
     fn generic_ids_are_bounded() {
-        let body = |id: &str| {
-            format!(
-                r#"{{"type":"payment.received","payment_id":"{id}","amount":"1","currency":"JPY"}}"#
-            )
+        // Parsed, then bounded as verify_and_parse does for the generic scheme (strictly).
+        let check = |id: &str, extra: &str| {
+            let body = format!(
+                r#"{{"type":"payment.received","payment_id":"{id}","amount":"1","currency":"JPY"{extra}}}"#
+            );
+            parse_generic("e", body.as_bytes()).and_then(|e| crate::bounded(e, true))
         };
-        assert!(parse_generic("e", body("zengin-1").as_bytes()).is_ok());
-        assert_eq!(
-            parse_generic("e", body(&"x".repeat(256)).as_bytes()),
-            Err(ParseError::Field("payment_id"))
-        );
-        assert_eq!(
-            parse_generic("e", body("").as_bytes()),
-            Err(ParseError::Field("payment_id"))
-        );
-        assert_eq!(
-            parse_generic("e", body("a b").as_bytes()),
-            Err(ParseError::Field("payment_id"))
-        );
+        assert!(check("zengin-1", "").is_ok());
+        for bad in [&"x".repeat(256)[..], "", "a b"] {
+            assert_eq!(
+                check(bad, ""),
+                Err(ParseError::Field("payment id")),
+                "{bad:?}"
+            );
+        }
+        let long_method = format!(r#","method":"{}""#, "m".repeat(65));
+        assert_eq!(check("p", &long_method), Err(ParseError::Field("method")));
+        let long_ref = format!(r#","reference":"{}""#, "r".repeat(256));
+        assert_eq!(check("p", &long_ref), Err(ParseError::Field("reference")));
+        // Seikyu's ids are ids, checked when parsed.
+        assert!(matches!(
+            check("p", r#","invoice_id":"../x""#),
+            Err(ParseError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn a_providers_overlong_metadata_is_dropped_not_refused() {
+        let mut e = parse_generic(
+            "e",
+            br#"{"type":"payment.received","payment_id":"p","amount":"1","currency":"JPY"}"#,
+        )
+        .expect("event");
+        e.invoice_id = Some("x".repeat(5_000));
+        e.method = Some("m".repeat(500_000));
+        e.reference = Some("\u{0}".into());
+        let e = crate::bounded(e, false).expect("kept");
+        assert_eq!((e.invoice_id, e.method, e.reference), (None, None, None));
     }
 
     #[test]

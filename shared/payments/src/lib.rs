@@ -45,16 +45,53 @@ pub fn verify_and_parse(
     now: i64,
 ) -> Result<PaymentEvent, WebhookError> {
     let event = verify_and_parse_any(req, secrets, now)?;
-    // Event and payment ids become storage keys: bounded visible ASCII, whatever the provider sent.
-    for (field, v) in [
-        ("event id", &event.event_id),
-        ("payment id", &event.payment_id),
-    ] {
-        if !seikyu_domain::id::is_external_ref(v) {
-            return Err(WebhookError::Parse(ParseError::Field(field)));
+    Ok(bounded(event, req.provider == Provider::Generic)?)
+}
+
+/// The longest payment method or reference kept from an event.
+pub const MAX_METHOD_LEN: usize = 64;
+pub const MAX_REFERENCE_LEN: usize = 255;
+
+/// An event whose every stored string is bounded (they become storage keys and attributes).
+/// Event and payment ids must be external references. Seikyu's own ids (invoice, seller) must be ids,
+/// a method and a reference must fit their limits: in our generic scheme anything else refuses the
+/// event (`strict`); a provider's metadata that does not fit is not ours to refuse, and is dropped (an
+/// event without an invoice reference waits for a person to apply it).
+fn bounded(mut e: PaymentEvent, strict: bool) -> Result<PaymentEvent, ParseError> {
+    use seikyu_domain::id::{is_external_ref, is_id};
+    for (field, v) in [("event id", &e.event_id), ("payment id", &e.payment_id)] {
+        if !is_external_ref(v) {
+            return Err(ParseError::Field(field));
         }
     }
-    Ok(event)
+    type Check<'a> = (&'static str, &'a mut Option<String>, fn(&str) -> bool);
+    let checks: [Check<'_>; 4] = [
+        ("invoice_id", &mut e.invoice_id, is_id),
+        ("seller_id", &mut e.seller_id, is_id),
+        ("method", &mut e.method, |m| {
+            m.len() <= MAX_METHOD_LEN && is_external_ref(m)
+        }),
+        ("reference", &mut e.reference, |r| {
+            !r.trim().is_empty()
+                && r.chars().count() <= MAX_REFERENCE_LEN
+                && !r.chars().any(char::is_control)
+        }),
+    ];
+    for (field, value, ok) in checks {
+        if value.as_deref().is_some_and(|v| !ok(v)) {
+            if strict {
+                return Err(ParseError::Field(field));
+            }
+            *value = None;
+        }
+    }
+    if let EventKind::Ignored(kind) = &mut e.kind {
+        // Logged only: at most 64 characters of an unknown event type.
+        if let Some((i, _)) = kind.char_indices().nth(MAX_METHOD_LEN) {
+            kind.truncate(i);
+        }
+    }
+    Ok(e)
 }
 
 fn verify_and_parse_any(

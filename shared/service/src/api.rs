@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use seikyu_domain::id::{ID_RULE, is_external_ref, is_id};
 use seikyu_domain::parse::invoice_from_json;
+use seikyu_domain::values::Amount;
 use seikyu_domain::{Code, FieldError};
 use serde_json::{Value, json};
 
@@ -206,11 +207,6 @@ where
 
     // Admin: create sellers and keys with the deployment's admin key.
     if segments.first() == Some(&"admin") {
-        if let ["admin", "sellers", id, ..] = segments.as_slice()
-            && !is_id(id)
-        {
-            return error(404, "not_found", "no such seller", &[], Value::Null);
-        }
         let ok = match (&config.admin_key_sha256, bearer(&req)) {
             (Some(want), Some(key)) => same_digest(&sha256_hex(key.as_bytes()), want),
             _ => false,
@@ -223,6 +219,11 @@ where
                 &[],
                 Value::Null,
             );
+        }
+        if let ["admin", "sellers", id, ..] = segments.as_slice()
+            && !is_id(id)
+        {
+            return error(404, "not_found", "no such seller", &[], Value::Null);
         }
         return match (method.as_str(), segments.as_slice()) {
             ("POST", ["admin", "sellers"]) => {
@@ -360,7 +361,7 @@ where
             struct Body {
                 /// `{provider}:{payment id}` as listed by `GET /payments/unapplied`.
                 payment: String,
-                invoice_id: String,
+                invoice_id: seikyu_domain::id::Id,
             }
             match parse_json::<Body>(&req.body) {
                 Ok(b) => respond(
@@ -525,8 +526,9 @@ fn parse_date(req: &HttpRequest, name: &str) -> Result<Option<NaiveDate>, HttpRe
 fn parse_amount(req: &HttpRequest, name: &str) -> Result<Option<Decimal>, HttpResponse> {
     req.query(name)
         .map(|v| {
-            v.parse::<Decimal>()
-                .map_err(|_| bad(name, Code::InvalidValue, "a decimal amount"))
+            v.parse::<Amount>()
+                .map(Amount::get)
+                .map_err(|e| bad(name, Code::InvalidValue, &e.to_string()))
         })
         .transpose()
 }
@@ -590,11 +592,22 @@ where
             })
             .transpose()?
             .unwrap_or(50);
+        let min_amount = parse_amount(req, "min_amount")?;
+        let max_amount = parse_amount(req, "max_amount")?;
+        if let (Some(lo), Some(hi)) = (min_amount, max_amount)
+            && hi < lo
+        {
+            return Err(bad(
+                "max_amount",
+                Code::OutOfRange,
+                "'max_amount' is below 'min_amount'",
+            ));
+        }
         Ok(SearchQuery {
             from,
             to,
-            min_amount: parse_amount(req, "min_amount")?,
-            max_amount: parse_amount(req, "max_amount")?,
+            min_amount,
+            max_amount,
             customer: req
                 .query("customer")
                 .map(|c| {

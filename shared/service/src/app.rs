@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use seikyu_domain::dunning::{Policy, PolicyError};
 use seikyu_domain::id::{ID_RULE, Id, is_external_ref, is_id};
 use seikyu_domain::screening::{self, Decision, Exposure, Screening};
-use seikyu_domain::values::{Amount, Count};
+use seikyu_domain::values::{Amount, Count, Month};
 use seikyu_domain::{
     CalcError, DocumentType, FieldError, InvoiceInput, InvoiceReference, Seller, Totals, compute,
     validate,
@@ -116,7 +116,7 @@ pub struct NewSeller {
     pub seller_id: Id,
     pub number_prefix: String,
     #[serde(default = "default_fy_start")]
-    pub fiscal_year_start_month: u32,
+    pub fiscal_year_start_month: Month,
     pub profile: Seller,
     #[serde(default)]
     pub default_credit_limit: Option<Amount>,
@@ -125,8 +125,8 @@ pub struct NewSeller {
     pub dunning_policy: Option<Policy>,
 }
 
-fn default_fy_start() -> u32 {
-    4
+fn default_fy_start() -> Month {
+    Month::known(4)
 }
 
 /// Settings of a buyer, as `PUT /customers/{id}` takes them.
@@ -184,6 +184,17 @@ pub(crate) fn field(path: &str, code: seikyu_domain::Code, message: impl Into<St
     }])
 }
 
+/// An invoice's paid total after `delta` more: every payment is bounded, and a sum of them beyond what a
+/// Decimal holds is refused rather than wrapped or capped.
+fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppError> {
+    paid.checked_add(delta)
+        .ok_or_else(|| AppError::Unprocessable {
+            code: "amount_too_large",
+            message: "the payments on this invoice add up to more than Seikyu can hold".into(),
+            details: serde_json::Value::Null,
+        })
+}
+
 /// A new API key: `sk_` + 64 hex digits from the OS random source.
 pub fn generate_api_key() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
@@ -214,13 +225,6 @@ where
                 "1-16 letters, digits, '-' or '_'",
             ));
         }
-        if !(1..=12).contains(&new.fiscal_year_start_month) {
-            return Err(field(
-                "fiscal_year_start_month",
-                seikyu_domain::Code::OutOfRange,
-                "a month, 1-12",
-            ));
-        }
         let errors = validate_profile(&new.profile);
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -231,7 +235,7 @@ where
         let account = SellerAccount {
             seller_id: new.seller_id.into(),
             number_prefix: new.number_prefix,
-            fiscal_year_start_month: new.fiscal_year_start_month,
+            fiscal_year_start_month: u32::try_from(new.fiscal_year_start_month.get()).unwrap_or(4),
             profile: new.profile,
             default_credit_limit: new.default_credit_limit.map(Amount::get),
             dunning_policy: new.dunning_policy,
@@ -1023,8 +1027,8 @@ where
                             };
                             let mut next = inv.clone();
                             if !delta.is_zero() {
-                                // Every payment is bounded (values::Amount); their sum saturates.
-                                next.paid_total = next.paid_total.saturating_add(delta);
+                                // Every payment is bounded (values::Amount); their sum is checked.
+                                next.paid_total = paid_sum(next.paid_total, delta)?;
                                 apply_settlement(&mut next);
                                 next.version += 1;
                                 next.updated_at = now;
@@ -1190,7 +1194,7 @@ where
             payment.applied_to = Some(inv.invoice_id.clone());
             payment.unapplied = None;
             let mut next = inv.clone();
-            next.paid_total = next.paid_total.saturating_add(amount);
+            next.paid_total = paid_sum(next.paid_total, amount)?;
             apply_settlement(&mut next);
             next.version += 1;
             next.updated_at = now;

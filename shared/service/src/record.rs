@@ -454,14 +454,37 @@ pub struct QueueMessage {
     /// `invoice.issued` (an invoice or credit note is ready to be sent to the buyer) or
     /// `receipt.requested` (a payment's money changed: its receipt must be issued or cancelled).
     pub event: String,
+    #[serde(deserialize_with = "id_string")]
     pub seller_id: String,
+    #[serde(deserialize_with = "id_string")]
     pub invoice_id: String,
     /// For `receipt.requested`: the payment (`{provider}:{payment id}`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "payment_key"
+    )]
     pub payment: Option<String>,
     /// For `reminder.due`: the (Tokyo) day the schedule ran for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
+}
+
+/// A message's ids are checked when it is read, like every id Seikyu takes in (a message is data that
+/// crossed a queue).
+fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    seikyu_domain::id::Id::deserialize(d).map(String::from)
+}
+
+/// A payment key, `{provider}:{payment id}`: a bounded external reference.
+fn payment_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let key = Option::<String>::deserialize(d)?;
+    match key {
+        Some(k) if !seikyu_domain::id::is_external_ref(&k) => Err(serde::de::Error::custom(
+            "a payment is provider:payment id, 1-255 visible ASCII characters",
+        )),
+        k => Ok(k),
+    }
 }
 
 pub const EVENT_INVOICE_ISSUED: &str = "invoice.issued";
