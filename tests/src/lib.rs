@@ -148,6 +148,25 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
     }
     out
 }
+/// JSON pointers (RFC 6901) of every leaf of `v`, for tests that replace one leaf at a time.
+pub fn json_leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| {
+            json_leaves(
+                v,
+                format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                out,
+            )
+        }),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| json_leaves(v, format!("{at}/{i}"), out)),
+        _ => out.push(at),
+    }
+}
+
 pub mod contract;
 pub mod dates;
 pub mod dunning;

@@ -22,6 +22,19 @@ async fn call(app: &App, req: HttpRequest) -> HttpResponse {
     handle(app, &api_config(), req).await
 }
 
+/// `POST /webhooks/{provider}?seller=` as the payment-webhook function answers it.
+async fn webhook(
+    app: &App,
+    secrets: &MemorySecrets,
+    provider: &str,
+    seller: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> HttpResponse {
+    seikyu_service::webhook::handle_webhook(app, secrets, provider, Some(seller), headers, body)
+        .await
+}
+
 fn with_body(mut req: HttpRequest, body: &[u8]) -> HttpRequest {
     req.body = body.to_vec();
     req
@@ -286,11 +299,11 @@ async fn loose_json_is_refused_in_webhooks() {
         &[],
     ));
     for (form, body, _) in forms {
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "generic",
-            Some(&account.seller_id),
+            &account.seller_id,
             &generic(&body),
             &body,
         )
@@ -319,11 +332,11 @@ async fn loose_json_is_refused_in_webhooks() {
         ),
         ("nested 40 deep", deep),
     ] {
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "stripe",
-            Some(&account.seller_id),
+            &account.seller_id,
             &stripe(body.as_bytes()),
             body.as_bytes(),
         )
@@ -335,11 +348,11 @@ async fn loose_json_is_refused_in_webhooks() {
     extra["api_version"] = json!("2026-01-01");
     extra["data"]["object"]["new_field"] = json!({"x": 1});
     let body = extra.to_string();
-    let r = seikyu_service::webhook::handle_webhook(
-        &*app,
+    let r = webhook(
+        &app,
         &secrets,
         "stripe",
-        Some(&account.seller_id),
+        &account.seller_id,
         &stripe(body.as_bytes()),
         body.as_bytes(),
     )
@@ -492,11 +505,11 @@ async fn unbounded_amounts_are_refused() {
         .enumerate()
     {
         let body = pay(&format!("p-big-{i}"), amount);
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "generic",
-            Some(&account.seller_id),
+            &account.seller_id,
             &generic_delivery(b"s", now, &format!("ev-big-{i}"), &body),
             body.as_bytes(),
         )
@@ -504,11 +517,11 @@ async fn unbounded_amounts_are_refused() {
         assert_eq!(r.status, 400, "{amount}: {}", r.json_body());
     }
     let body = pay("p-ok", "100");
-    let r = seikyu_service::webhook::handle_webhook(
-        &*app,
+    let r = webhook(
+        &app,
         &secrets,
         "generic",
-        Some(&account.seller_id),
+        &account.seller_id,
         &generic_delivery(b"s", now, "ev-ok", &body),
         body.as_bytes(),
     )
@@ -535,11 +548,11 @@ async fn integer_edges_are_refused_not_panicking() {
         "99999999999999999999",
         "-1",
     ] {
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "stripe",
-            Some(&account.seller_id),
+            &account.seller_id,
             &[("stripe-signature".into(), format!("t={t},v1=00"))],
             body.as_bytes(),
         )
@@ -550,11 +563,11 @@ async fn integer_edges_are_refused_not_panicking() {
             ("seikyu-event-id".to_string(), "ev".to_string()),
             ("seikyu-signature".to_string(), "v1=00".to_string()),
         ];
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "generic",
-            Some(&account.seller_id),
+            &account.seller_id,
             &headers,
             b"{}",
         )
@@ -607,11 +620,11 @@ async fn integer_edges_are_refused_not_panicking() {
             "currency": "jpy"}}}),
     ] {
         let text = body.to_string();
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets,
             "stripe",
-            Some(&account.seller_id),
+            &account.seller_id,
             &stripe(&text),
             text.as_bytes(),
         )
@@ -762,11 +775,11 @@ async fn implausible_values_are_refused() {
                               "amount": "100", "currency": "JPY"});
         merge(&mut body, &extra);
         let text = body.to_string();
-        let r = seikyu_service::webhook::handle_webhook(
-            &*app,
+        let r = webhook(
+            &app,
             &secrets_g,
             "generic",
-            Some(&account.seller_id),
+            &account.seller_id,
             &generic_delivery(
                 b"s",
                 app.clock.now().timestamp(),
@@ -784,11 +797,11 @@ async fn implausible_values_are_refused() {
     let body = json!({"type": "payment.received", "payment_id": "p-frac", "amount": "100.5",
                       "currency": "JPY"})
     .to_string();
-    let r = seikyu_service::webhook::handle_webhook(
-        &*app,
+    let r = webhook(
+        &app,
         &secrets,
         "generic",
-        Some(&account.seller_id),
+        &account.seller_id,
         &generic_delivery(b"s", app.clock.now().timestamp(), "ev-frac", &body),
         body.as_bytes(),
     )
@@ -959,24 +972,6 @@ mod no_5xx {
         ]
     }
 
-    /// JSON pointers of every leaf of `v`.
-    fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => m.iter().for_each(|(k, v)| {
-                leaves(
-                    v,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                )
-            }),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
-            _ => out.push(at),
-        }
-    }
-
     fn hostile() -> impl Strategy<Value = Value> {
         prop_oneof![
             Just(Value::Null),
@@ -1069,7 +1064,7 @@ mod no_5xx {
             let routes = routes();
             let (method, path, mut body) = route.get(&routes).clone();
             let mut ptrs = Vec::new();
-            leaves(&body, String::new(), &mut ptrs);
+            seikyu_tests::json_leaves(&body, String::new(), &mut ptrs);
             if let Some(slot) = body.pointer_mut(&leaf.get(&ptrs).clone()) {
                 *slot = value;
             }
@@ -1115,7 +1110,7 @@ mod no_5xx {
                     "amount_refunded": 100, "currency": "jpy"}}}),
             };
             let mut ptrs = Vec::new();
-            leaves(&body, String::new(), &mut ptrs);
+            seikyu_tests::json_leaves(&body, String::new(), &mut ptrs);
             if let Some(slot) = body.pointer_mut(&leaf.get(&ptrs).clone()) {
                 *slot = value;
             }
@@ -1126,8 +1121,7 @@ mod no_5xx {
                 let sig = sign(&Secret::new(b"whsec_x".to_vec()), &[now.to_string().as_bytes(), b".", text.as_bytes()]);
                 ("stripe", vec![("stripe-signature".to_string(), format!("t={now},v1={sig}"))])
             };
-            let r = w.rt.block_on(seikyu_service::webhook::handle_webhook(
-                &*w.app, &w.secrets, provider, Some(&w.seller), &headers, text.as_bytes(),
+            let r = w.rt.block_on(webhook(&w.app, &w.secrets, provider, &w.seller, &headers, text.as_bytes(),
             ));
             prop_assert!(r.status < 500, "{provider} {text}: {} {}", r.status, String::from_utf8_lossy(&r.body));
         }
@@ -1156,12 +1150,7 @@ mod no_5xx {
             };
             let r = w.rt.block_on(call(&w.app, req));
             prop_assert!(r.status < 500, "{method} {path} {query:?} {headers:?}: {} {}", r.status, String::from_utf8_lossy(&r.body));
-            let r = w.rt.block_on(seikyu_service::webhook::handle_webhook(
-                &*w.app,
-                &w.secrets,
-                provider,
-                Some(&w.seller),
-                &headers,
+            let r = w.rt.block_on(webhook(&w.app, &w.secrets, provider, &w.seller, &headers,
                 &body,
             ));
             prop_assert!(r.status < 500, "webhook {provider} {headers:?}: {} {}", r.status, String::from_utf8_lossy(&r.body));

@@ -7,24 +7,6 @@ use seikyu_einvoice::render_to_vec;
 use seikyu_tests::fixtures;
 use serde_json::Value;
 
-/// JSON pointers of every leaf of `v`.
-fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| {
-            leaves(
-                v,
-                format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                out,
-            )
-        }),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
-        _ => out.push(at),
-    }
-}
-
 fn hostile() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
@@ -78,7 +60,7 @@ proptest! {
         let path = which.get(&all);
         let mut doc: Value = serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json");
         let mut ptrs = Vec::new();
-        leaves(&doc, String::new(), &mut ptrs);
+        seikyu_tests::json_leaves(&doc, String::new(), &mut ptrs);
         let ptr = leaf.get(&ptrs).clone();
         if let Some(slot) = doc.pointer_mut(&ptr) {
             *slot = value;
