@@ -238,13 +238,81 @@ impl<D> Strict<D> {
     }
 }
 
+/// The `Deserializer` methods both wrappers below pass on unchanged but for their visitor, which
+/// `self.split(visitor)` wraps (each wrapper has its own `split`).
 macro_rules! forward {
     ($($method:ident),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-            let at = self.at;
-            self.de.$method(Wrap { v: visitor, at, expect: Expect::Any })
+            let (de, v) = self.split(visitor);
+            de.$method(v)
         }
     )*};
+}
+
+macro_rules! forward_named {
+    () => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            let (de, v) = self.split(visitor);
+            de.deserialize_unit_struct(name, v)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            let (de, v) = self.split(visitor);
+            de.deserialize_newtype_struct(name, v)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            let (de, v) = self.split(visitor);
+            de.deserialize_tuple(len, v)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            let (de, v) = self.split(visitor);
+            de.deserialize_tuple_struct(name, len, v)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            let (de, v) = self.split(visitor);
+            de.deserialize_enum(name, variants, v)
+        }
+    };
+}
+
+impl<'de, D: de::Deserializer<'de>> Strict<D> {
+    /// The inner deserializer, and `v` wrapped so the values below it are checked too.
+    fn split<V: Visitor<'de>>(self, v: V) -> (D, Wrap<V>) {
+        let at = self.at;
+        (
+            self.de,
+            Wrap {
+                v,
+                at,
+                expect: Expect::Any,
+            },
+        )
+    }
 }
 
 impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Strict<D> {
@@ -276,82 +344,13 @@ impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Strict<D> {
         deserialize_map,
         deserialize_identifier,
     );
+    forward_named!();
 
     /// A value the type skips (an unknown field of an open payload) is walked all the same, so its
     /// depth and its keys are checked like everything else.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_any(Wrap {
-            v: visitor,
-            at,
-            expect: Expect::Any,
-        })
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_unit_struct(
-            name,
-            Wrap {
-                v: visitor,
-                at,
-                expect: Expect::Any,
-            },
-        )
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_newtype_struct(
-            name,
-            Wrap {
-                v: visitor,
-                at,
-                expect: Expect::Any,
-            },
-        )
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_tuple(
-            len,
-            Wrap {
-                v: visitor,
-                at,
-                expect: Expect::Any,
-            },
-        )
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_tuple_struct(
-            name,
-            len,
-            Wrap {
-                v: visitor,
-                at,
-                expect: Expect::Any,
-            },
-        )
+        let (de, v) = self.split(visitor);
+        de.deserialize_any(v)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -368,24 +367,6 @@ impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Strict<D> {
                 v: visitor,
                 at,
                 expect: Expect::Struct(fields),
-            },
-        )
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let at = self.at;
-        self.de.deserialize_enum(
-            name,
-            variants,
-            Wrap {
-                v: visitor,
-                at,
-                expect: Expect::Any,
             },
         )
     }
@@ -638,18 +619,17 @@ struct KeyDe<'k, D> {
     keys: &'k mut Keys,
 }
 
-macro_rules! key_forward {
-    ($($method:ident),* $(,)?) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-            self.de.$method(KeyVisitor { v: visitor, keys: self.keys })
-        }
-    )*};
+impl<'k, 'de, D: de::Deserializer<'de>> KeyDe<'k, D> {
+    /// The inner deserializer, and `v` wrapped to check the key it visits.
+    fn split<V: Visitor<'de>>(self, v: V) -> (D, KeyVisitor<'k, V>) {
+        (self.de, KeyVisitor { v, keys: self.keys })
+    }
 }
 
 impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for KeyDe<'_, D> {
     type Error = D::Error;
 
-    key_forward!(
+    forward!(
         deserialize_any,
         deserialize_bool,
         deserialize_i8,
@@ -676,90 +656,16 @@ impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for KeyDe<'_, D> {
         deserialize_identifier,
         deserialize_ignored_any,
     );
+    forward_named!();
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_unit_struct(
-            name,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_newtype_struct(
-            name,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_tuple(
-            len,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_tuple_struct(
-            name,
-            len,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
-    }
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_struct(
-            name,
-            fields,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.de.deserialize_enum(
-            name,
-            variants,
-            KeyVisitor {
-                v: visitor,
-                keys: self.keys,
-            },
-        )
+        let (de, v) = self.split(visitor);
+        de.deserialize_struct(name, fields, v)
     }
 }
 

@@ -434,23 +434,9 @@ impl V<'_> {
                 Code::InvalidCode,
                 format!("'{}' is not a CEF Electronic Address Scheme code", e.scheme),
             );
-        } else if let Some(why) = self.scheme_id_problem(&e.scheme, &e.id) {
+        } else if let Some(why) = scheme_id_problem(self.format, &e.scheme, &e.id) {
             self.err(P(path, "id"), Code::InvalidEndpointId, why);
         }
-    }
-
-    /// [`scheme_id_problem`] in this document's format: PINT JP writes a Danish CVR only as `DK` and 8
-    /// digits, wherever it stands (ibr-070); Peppol BIS also takes the bare 8 digits in a legal id.
-    fn scheme_id_problem(&self, scheme: &str, id: &str) -> Option<String> {
-        if self.format == Format::PintJp
-            && scheme == "0184"
-            && !(id.len() == 10 && id.starts_with("DK") && all_digits(&id[2..]))
-        {
-            return Some(format!(
-                "'{id}' is not a Danish CVR number as PINT JP writes it (DK and 8 digits) (ibr-070)"
-            ));
-        }
-        scheme_id_problem(scheme, id)
     }
 
     /// A failure of a named Peppol BIS rule.
@@ -474,7 +460,7 @@ impl V<'_> {
                     Code::InvalidCode,
                     format!("'{scheme}' is not an ISO 6523 ICD code"),
                 );
-            } else if let Some(why) = self.scheme_id_problem(scheme, &id.id) {
+            } else if let Some(why) = scheme_id_problem(self.format, scheme, &id.id) {
                 self.err(P(path, "id"), Code::InvalidFormat, why);
             }
         }
@@ -682,7 +668,7 @@ pub fn format_name(f: Format) -> &'static str {
 
 /// Check-digit rules of the identifier schemes the official rules verify, so the client hears it from us
 /// with a field path rather than from a rejected document.
-fn scheme_id_problem(scheme: &str, id: &str) -> Option<String> {
+fn scheme_id_problem(format: Format, scheme: &str, id: &str) -> Option<String> {
     let digits = |n: usize| id.len() == n && id.bytes().all(|b| b.is_ascii_digit());
     match scheme {
         // Japanese corporate number (法人番号): check digit per 平成26年財務省令第70号 第2条.
@@ -722,6 +708,12 @@ fn scheme_id_problem(scheme: &str, id: &str) -> Option<String> {
         "0192" => (!(digits(9) && mod11_ok(id))).then(|| {
             format!("'{id}' is not a Norwegian organisation number (9 digits with a valid mod-11 check digit) (PEPPOL-COMMON-R041)")
         }),
+        // PINT JP writes a Danish CVR only as DK and 8 digits, wherever it stands (ibr-070).
+        "0184" if format == Format::PintJp => {
+            (!(id.len() == 10 && id.starts_with("DK") && all_digits(&id[2..]))).then(|| {
+                format!("'{id}' is not a Danish CVR number as PINT JP writes it (DK and 8 digits) (ibr-070)")
+            })
+        }
         "0184" => (!is_cvr_form(id)).then(|| {
             format!("'{id}' is not a Danish CVR number (8 digits, or DK and 8 digits) (PEPPOL-COMMON-R042)")
         }),
@@ -2003,8 +1995,8 @@ mod tests {
         assert!(!is_no_vat("NO923609016"));
         assert!(!is_no_vat("NO923609017MVA"));
         assert!(!is_no_vat("NO92360901MVA"));
-        assert!(scheme_id_problem("0192", "923609016").is_none());
-        assert!(scheme_id_problem("0192", "923609017").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0192", "923609016").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0192", "923609017").is_some());
     }
 
     #[test]
@@ -2015,16 +2007,16 @@ mod tests {
         for bad in ["5560360794", "5560000000", "556036-0793", "", "5"] {
             assert!(!luhn_ok(bad), "{bad}");
         }
-        assert!(scheme_id_problem("0007", "5560360793").is_none());
-        assert!(scheme_id_problem("0007", "556036-0793").is_some());
-        assert!(scheme_id_problem("0007", "556036079").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0007", "5560360793").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0007", "556036-0793").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0007", "556036079").is_some());
     }
 
     #[test]
     fn danish_cvr_p_and_se_numbers() {
         for ok in ["12345678", "DK12345678"] {
             assert!(is_cvr_form(ok), "{ok}");
-            assert!(scheme_id_problem("0184", ok).is_none());
+            assert!(scheme_id_problem(Format::PeppolBis3, "0184", ok).is_none());
         }
         for bad in [
             "1234567",
@@ -2034,12 +2026,14 @@ mod tests {
             "1234567A",
         ] {
             assert!(!is_cvr_form(bad), "{bad}");
-            assert!(scheme_id_problem("0184", bad).is_some());
+            assert!(scheme_id_problem(Format::PeppolBis3, "0184", bad).is_some());
         }
-        assert!(scheme_id_problem("0096", "1234567890").is_none());
-        assert!(scheme_id_problem("0096", "123456789").is_some());
-        assert!(scheme_id_problem("0198", "DK12345678").is_none());
-        assert!(scheme_id_problem("0198", "12345678").is_some());
+        assert!(scheme_id_problem(Format::PintJp, "0184", "DK12345678").is_none());
+        assert!(scheme_id_problem(Format::PintJp, "0184", "12345678").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0096", "1234567890").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0096", "123456789").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0198", "DK12345678").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0198", "12345678").is_some());
     }
 
     #[test]
@@ -2049,8 +2043,8 @@ mod tests {
         assert!(!abn_ok("51824753557"));
         assert!(!abn_ok("5182475355"));
         assert!(!abn_ok("5182475355A"));
-        assert!(scheme_id_problem("0151", "51824753556").is_none());
-        assert!(scheme_id_problem("0151", "51 824 753 556").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0151", "51824753556").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0151", "51 824 753 556").is_some());
     }
 
     #[test]
@@ -2061,14 +2055,14 @@ mod tests {
         assert!(is_codice_fiscale("RSSMRA85T10A562S"));
         assert!(is_codice_fiscale("01234567897"));
         assert!(!is_codice_fiscale("RSSMRA85T10A56"));
-        assert!(scheme_id_problem("0201", "UFY9MH").is_none());
-        assert!(scheme_id_problem("0201", "UFY9M").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0201", "UFY9MH").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0201", "UFY9M").is_some());
         assert!(is_nl_vat("NL123456789B01"));
         assert!(!is_nl_vat("NL123456789"));
-        assert!(scheme_id_problem("0106", "12345678").is_none());
-        assert!(scheme_id_problem("0106", "1234567").is_some());
-        assert!(scheme_id_problem("0190", "00000001234567890000").is_none());
-        assert!(scheme_id_problem("0217", "123456789012").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0106", "12345678").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0106", "1234567").is_some());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0190", "00000001234567890000").is_none());
+        assert!(scheme_id_problem(Format::PeppolBis3, "0217", "123456789012").is_none());
     }
 
     #[test]

@@ -45,6 +45,50 @@ pub trait DecimalKind {
     const SCALE: u32;
 }
 
+/// The traits both value types have whatever their kind (derive would ask the kind for them too): they
+/// compare, hash and print as the value they hold.
+macro_rules! value_traits {
+    ($ty:ident) => {
+        impl<K> Clone for $ty<K> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<K> Copy for $ty<K> {}
+        impl<K> PartialEq for $ty<K> {
+            fn eq(&self, other: &Self) -> bool {
+                self.value == other.value
+            }
+        }
+        impl<K> Eq for $ty<K> {}
+        impl<K> PartialOrd for $ty<K> {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl<K> Ord for $ty<K> {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.value.cmp(&other.value)
+            }
+        }
+        impl<K> std::hash::Hash for $ty<K> {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.value.hash(state)
+            }
+        }
+        impl<K> fmt::Debug for $ty<K> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.value, f)
+            }
+        }
+        impl<K> fmt::Display for $ty<K> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.value, f)
+            }
+        }
+    };
+}
+
 /// A decimal of kind `K`: within `K`'s range, with at most `K::SCALE` decimal places.
 pub struct Dec<K> {
     value: Decimal,
@@ -221,43 +265,7 @@ impl<K> Deref for Dec<K> {
     }
 }
 
-impl<K> Clone for Dec<K> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<K> Copy for Dec<K> {}
-impl<K> PartialEq for Dec<K> {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-    }
-}
-impl<K> Eq for Dec<K> {}
-impl<K> PartialOrd for Dec<K> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<K> Ord for Dec<K> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.value.cmp(&other.value)
-    }
-}
-impl<K> std::hash::Hash for Dec<K> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.value.hash(state)
-    }
-}
-impl<K> fmt::Debug for Dec<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.value, f)
-    }
-}
-impl<K> fmt::Display for Dec<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.value, f)
-    }
-}
+value_traits!(Dec);
 
 impl<K> Serialize for Dec<K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -439,43 +447,7 @@ impl<K> Deref for Int<K> {
         &self.value
     }
 }
-impl<K> Clone for Int<K> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<K> Copy for Int<K> {}
-impl<K> PartialEq for Int<K> {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-    }
-}
-impl<K> Eq for Int<K> {}
-impl<K> PartialOrd for Int<K> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<K> Ord for Int<K> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.value.cmp(&other.value)
-    }
-}
-impl<K> std::hash::Hash for Int<K> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.value.hash(state)
-    }
-}
-impl<K> fmt::Debug for Int<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.value, f)
-    }
-}
-impl<K> fmt::Display for Int<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.value, f)
-    }
-}
+value_traits!(Int);
 impl<K: IntKind> TryFrom<i64> for Int<K> {
     type Error = IntError;
     fn try_from(v: i64) -> Result<Self, IntError> {
