@@ -48,6 +48,18 @@ impl Stage {
     }
 }
 
+/// The part of an invoice a reminder is about: the invoice itself (`index` 0) or one installment of a
+/// plan (`index` 1.., of `of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub index: u32,
+    /// How many installments the plan has (0: no plan).
+    pub of: u32,
+    pub due_date: NaiveDate,
+    /// Still owed on this part.
+    pub open: Decimal,
+}
+
 /// A seller's dunning policy. Offsets are days relative to the due date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

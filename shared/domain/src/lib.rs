@@ -6,6 +6,7 @@
 
 pub mod calc;
 pub mod codes;
+pub mod dates;
 pub mod dunning;
 pub mod holidays;
 pub mod id;

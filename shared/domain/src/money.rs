@@ -57,6 +57,13 @@ pub fn fixed(value: Decimal, decimals: u32) -> Decimal {
     v
 }
 
+/// An amount as the JSON API and the bus events carry it: a decimal string without trailing zeros
+/// (`1500`, `100.5`). One rule for every view, so a client never sees `100.50` in one place and `100.5`
+/// in another.
+pub fn plain(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
 /// `value` for people: the document's decimals and thousands separators (`1,234,567.50`, `-1,000`).
 pub fn display(value: Decimal, decimals: u32) -> String {
     let s = fixed(value, decimals).to_string();
