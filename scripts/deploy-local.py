@@ -55,6 +55,8 @@ REQUIRED_OUTPUTS = [
     "InvoiceIssuedQueueUrl",
     "InvoiceIssuedDLQUrl",
     "ReceiptQueueUrl",
+    "ReceiptDLQUrl",
+    "ReminderDLQUrl",
     "ReminderQueueUrl",
     "EventBusName",
 ]
@@ -306,7 +308,9 @@ def main() -> int:
         "ISSUED_QUEUE_URL": outputs["InvoiceIssuedQueueUrl"],
         "ISSUED_DLQ_URL": outputs["InvoiceIssuedDLQUrl"],
         "RECEIPT_QUEUE_URL": outputs["ReceiptQueueUrl"],
+        "RECEIPT_DLQ_URL": outputs["ReceiptDLQUrl"],
         "REMINDER_QUEUE_URL": outputs["ReminderQueueUrl"],
+        "REMINDER_DLQ_URL": outputs["ReminderDLQUrl"],
         "EVENT_BUS_NAME": outputs["EventBusName"],
         "SENDER_EMAIL": SENDER_EMAIL,
         # SSM parameters {prefix}/{seller}/{provider} hold each seller's webhook signing secrets.

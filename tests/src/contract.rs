@@ -11,8 +11,8 @@ use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::values::Count;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
-use seikyu_service::fiscal_year;
-use seikyu_service::mail::{MailOutcome, handle_batch, mail_document};
+use seikyu_domain::dates::fiscal_year;
+use seikyu_service::delivery::invoice_mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue};
 use seikyu_service::ports::Clock;
 use seikyu_service::record::{InvoiceStatus, QueueName, SearchQuery, SellerAccount};
@@ -139,7 +139,7 @@ pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
     assert!(matches!(
         app.create_seller(again).await,
         Err(AppError::Conflict {
-            code: "seller_exists",
+            code: seikyu_service::ConflictCode::SellerExists,
             ..
         })
     ));
@@ -439,7 +439,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
     assert!(matches!(
         app.approve(&account, &second.invoice_id).await,
         Err(AppError::Conflict {
-            code: "invalid_state",
+            code: seikyu_service::ConflictCode::InvalidState,
             ..
         })
     ));
@@ -744,7 +744,8 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         &[("m1".into(), body.clone())],
     )
     .await;
-    assert_eq!(failed, ["m1"]);
+    assert_eq!(failed.failed, ["m1"]);
+    assert!(failed.dead.is_empty());
     let failed = handle_batch(
         &app.store,
         &app.archive,
@@ -757,7 +758,17 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         ],
     )
     .await;
-    assert_eq!(failed, ["poison"], "only the poison message fails");
+    assert!(failed.failed.is_empty(), "{failed:?}");
+    let dead: Vec<&str> = failed.dead.iter().map(|d| d.message_id.as_str()).collect();
+    assert_eq!(dead, ["poison"], "only the poison message fails, for good");
+    // The edge moves it to the dead-letter queue at once: acknowledged, never retried, kept for a person.
+    let acknowledged =
+        seikyu_service::delivery::jobs::settle(&app.queue, QueueName::Issued, failed).await;
+    assert!(acknowledged.is_empty(), "{acknowledged:?}");
+    let parked = app.queue.dead_letters();
+    assert_eq!(parked.len(), 1);
+    assert_eq!((parked[0].0, parked[0].1.as_str()), (QueueName::Issued, "{not json"));
+    assert!(parked[0].2.starts_with("not a queue message"), "{parked:?}");
     assert_eq!(mailer.sent().len(), 1);
     // Redelivered: recorded, not sent again.
     let again = mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &msg)
@@ -824,7 +835,7 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
 /// cannot be matched is kept with a reason.
 pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::{EventKind, PaymentEvent, Provider};
-    use seikyu_service::app::PaymentOutcome;
+    use seikyu_service::payments::PaymentOutcome;
     let (account, _) = seller(&app, None).await;
     let inv = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))
@@ -999,7 +1010,7 @@ pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     assert!(matches!(
         app.void(&account, &inv.invoice_id).await,
         Err(AppError::Conflict {
-            code: "invalid_state",
+            code: seikyu_service::ConflictCode::InvalidState,
             ..
         })
     ));
@@ -1016,7 +1027,7 @@ pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
 pub async fn webhook_endpoint<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::signature::sign;
     use seikyu_service::memory::MemorySecrets;
-    use seikyu_service::webhook::handle_webhook;
+    use seikyu_service::api::webhook::handle_webhook;
     let (account, _) = seller(&app, None).await;
     let inv = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))
@@ -1246,7 +1257,7 @@ fn receipt_batch<S: Store>(app: &TestApp<S>) -> Vec<(String, String)> {
 /// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
 pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::{EventKind, PaymentEvent, Provider};
-    use seikyu_service::receipt::{ReceiptOutcome, handle_batch, reconcile};
+    use seikyu_service::receipts::{ReceiptOutcome, handle_batch, reconcile};
     use seikyu_service::record::ReceiptStatus;
     let (account, key) = seller(&app, None).await;
     let inv = app
@@ -1294,6 +1305,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     assert!(
         handle_batch(&app.store, &flaky, &mailer, &app.clock, from, &batch)
             .await
+            .failed
             .len()
             == 1
     );
@@ -1330,12 +1342,14 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(
         handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
             .await
+            .failed
             .len(),
         1
     );
     assert!(
         handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
             .await
+            .failed
             .is_empty()
     );
     let (a, b) = tokio::join!(
@@ -1343,12 +1357,13 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch),
     );
     assert!(
-        a.len() + b.len() <= 1,
+        a.failed.len() + b.failed.len() <= 1,
         "at most a claim conflict is retried"
     );
     assert!(
         handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
             .await
+            .failed
             .is_empty()
     );
     assert_eq!(mailer.sent().len(), 1, "one receipt mail");
@@ -1393,7 +1408,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
                 &b,
             )
             .await;
-            (failed.len(), mailer.sent().len())
+            (failed.failed.len() + failed.dead.len(), mailer.sent().len())
         });
     }
     let mut sent_b = 0;
@@ -1461,6 +1476,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
             &batch_r
         )
         .await
+        .failed
         .is_empty()
     );
     let cancelled = app.receipt(&account, &r1).await.expect("receipt");
@@ -1478,6 +1494,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     assert!(
         handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
             .await
+            .failed
             .is_empty()
     );
     assert!(
@@ -1490,6 +1507,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
             &batch_r
         )
         .await
+        .failed
         .is_empty()
     );
     assert_eq!(
@@ -1520,6 +1538,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
             &batch_f
         )
         .await
+        .failed
         .is_empty()
     );
     let r2_now = app.receipt(&account, &r2).await.expect("receipt");
@@ -1592,12 +1611,9 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         ("p2".to_string(), serde_json::json!({"event":"invoice.issued","seller_id":account.seller_id,"invoice_id":"x"}).to_string()),
         ("p3".to_string(), serde_json::json!({"event":"receipt.requested","seller_id":account.seller_id,"invoice_id":"x","payment":"stripe:nope"}).to_string()),
     ];
-    assert_eq!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &poison)
-            .await
-            .len(),
-        3
-    );
+    let report = handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &poison).await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.dead.len(), 3, "{report:?}");
 }
 
 /// Applying an unapplied payment by hand, and the outbox for bus events when the bus is down.
@@ -1713,7 +1729,7 @@ pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(requested.len(), 1, "the receipt is requested");
     // The receipt for the whole invoice carries exactly the invoice's amount and tax per rate.
     let mailer = MemoryMailer::default();
-    let (outcome, _) = seikyu_service::receipt::handle_message(
+    let (outcome, _) = seikyu_service::receipts::handle_message(
         &app.store,
         &app.archive,
         &mailer,
@@ -1723,7 +1739,7 @@ pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
     )
     .await
     .expect("receipt");
-    let seikyu_service::receipt::ReceiptOutcome::Issued { receipt_id, .. } = outcome else {
+    let seikyu_service::receipts::ReceiptOutcome::Issued { receipt_id, .. } = outcome else {
         panic!("{outcome:?}")
     };
     let receipt = app.receipt(&account, &receipt_id).await.expect("receipt");

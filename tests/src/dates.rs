@@ -43,7 +43,7 @@ pub fn ten_jst(day: NaiveDate) -> DateTime<Utc> {
 /// The number `n` of a test seller's (`prefix`, fiscal year from April, as every test seller has)
 /// `series` ("" invoices, "CN-" credit notes, "R-" receipts) for a document issued on `issued`.
 pub fn document_number(prefix: &str, series: &str, issued: NaiveDate, n: u32) -> String {
-    let fy = seikyu_service::fiscal_year(issued, 4);
+    let fy = seikyu_domain::dates::fiscal_year(issued, 4);
     format!("{prefix}-{series}{fy}-{n:06}")
 }
 

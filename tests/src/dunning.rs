@@ -597,7 +597,7 @@ pub async fn installments<S: Store>(app: Arc<TestApp<S>>) {
     let next = seikyu_service::dunning::next_action(&r);
     // Part 2 due Fri 2027-01-15: its notice on Tue 01-12.
     assert_eq!(next, Some(ymd(2027, 1, 12)));
-    let v = seikyu_service::dunning::installments_json(&r);
+    let v = seikyu_service::api::views::invoice(&r)["installments"].clone();
     assert_eq!(v["parts"][0]["open"], "0");
     assert_eq!(v["parts"][1]["open"], "16045");
     // A payment across parts pays them in order.
@@ -608,7 +608,7 @@ pub async fn installments<S: Store>(app: Arc<TestApp<S>>) {
     .await
     .expect("applied");
     let r = app.get(&account, &inv.invoice_id).await.expect("invoice");
-    let v = seikyu_service::dunning::installments_json(&r);
+    let v = seikyu_service::api::views::invoice(&r)["installments"].clone();
     assert_eq!(v["parts"][1]["open"], "0");
     assert_eq!(v["parts"][2]["paid"], "3955");
     assert_eq!(v["parts"][2]["open"], "12091");
@@ -686,7 +686,7 @@ pub async fn policy_api<S: Store>(app: Arc<TestApp<S>>) {
 /// sends; parallel deliveries of the same reminder send one mail; a claim left by a crashed delivery
 /// holds until it lapses; poison messages fail without touching the invoice.
 pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
-    use seikyu_service::mail::MailJobError;
+    use seikyu_service::JobError;
     use seikyu_service::ports::Write;
     use seikyu_service::record::{QueueMessage, ReminderClaim};
     on_the_calendar(&app);
@@ -704,7 +704,7 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     mailer.fail_next(1);
     let failed = app.remind(&*mailer, FROM, &msg(ymd(2026, 11, 27))).await;
     assert!(
-        matches!(failed, Err(MailJobError::Retryable(_))),
+        matches!(failed, Err(JobError::Retryable(_))),
         "{failed:?}"
     );
     let r = app.get(&account, &inv.invoice_id).await.expect("invoice");
@@ -764,7 +764,7 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         .await
         .expect("claim");
     let held = app.remind(&*mailer, FROM, &msg(ymd(2026, 12, 7))).await;
-    assert!(matches!(held, Err(MailJobError::Retryable(_))), "{held:?}");
+    assert!(matches!(held, Err(JobError::Retryable(_))), "{held:?}");
     app.clock
         .set(nine_jst(ymd(2026, 12, 7)) + chrono::Duration::seconds(121));
     let sent = app.remind(&*mailer, FROM, &msg(ymd(2026, 12, 7))).await;
@@ -807,7 +807,9 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
             ],
         )
         .await;
-    assert_eq!(failed, ["a", "b", "c"]);
+    assert!(failed.failed.is_empty(), "{failed:?}");
+    let dead: Vec<&str> = failed.dead.iter().map(|d| d.message_id.as_str()).collect();
+    assert_eq!(dead, ["a", "b", "c"], "permanent failures go to the dead-letter queue at once");
     let after = app.get(&account, &inv.invoice_id).await.expect("invoice");
     assert_eq!(before, after);
     assert_eq!(mailer.sent().len(), 3);

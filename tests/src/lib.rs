@@ -196,7 +196,7 @@ impl LocalStack {
 
     /// The functions' Tokyo date now.
     pub fn today(&self) -> chrono::NaiveDate {
-        seikyu_service::tokyo_date(self.now())
+        seikyu_domain::dates::tokyo_date(self.now())
     }
 
     /// SDK configuration pointing at LocalStack with its test credentials.

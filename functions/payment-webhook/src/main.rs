@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
 use seikyu_aws::{Adapters, Config, SsmSecrets, init_tracing, sdk_config};
-use seikyu_service::webhook::handle_webhook;
+use seikyu_service::api::webhook::handle_webhook;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

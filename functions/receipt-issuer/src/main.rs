@@ -6,7 +6,9 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use seikyu_aws::{
     Adapters, Config, batch_response, function_clock, init_tracing, sdk_config, sqs_messages,
 };
-use seikyu_service::receipt::handle_batch;
+use seikyu_service::delivery::jobs::settle;
+use seikyu_service::receipts::handle_batch;
+use seikyu_service::record::QueueName;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -16,11 +18,12 @@ async fn main() -> Result<(), Error> {
     let clock = function_clock()?;
     let from = config.sender_email.clone();
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let (store, archive, mailer, clock, from) =
-            (&a.store, &a.archive, &a.mailer, &clock, &from);
+        let (store, archive, queue, mailer, clock, from) =
+            (&a.store, &a.archive, &a.queue, &a.mailer, &clock, &from);
         async move {
             let messages = sqs_messages(event.payload);
-            let failed = handle_batch(store, archive, mailer, clock, from, &messages).await;
+            let report = handle_batch(store, archive, mailer, clock, from, &messages).await;
+            let failed = settle(queue, QueueName::Receipts, report).await;
             Ok::<_, Error>(batch_response(failed))
         }
     }))

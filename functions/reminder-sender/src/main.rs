@@ -4,6 +4,8 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use seikyu_aws::{Adapters, Config, batch_response, init_tracing, sdk_config, sqs_messages};
+use seikyu_service::delivery::jobs::settle;
+use seikyu_service::record::QueueName;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,7 +17,8 @@ async fn main() -> Result<(), Error> {
         let (app, mailer, from) = (&app, &mailer, &from);
         async move {
             let messages = sqs_messages(event.payload);
-            let failed = app.remind_batch(mailer, from, &messages).await;
+            let report = app.remind_batch(mailer, from, &messages).await;
+            let failed = settle(&app.queue, QueueName::Reminders, report).await;
             Ok::<_, Error>(batch_response(failed))
         }
     }))

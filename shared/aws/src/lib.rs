@@ -41,6 +41,10 @@ pub struct Config {
     pub issued_queue_url: String,
     pub receipt_queue_url: String,
     pub reminder_queue_url: String,
+    /// The dead-letter queues of the three queues, in the same order.
+    pub issued_dlq_url: String,
+    pub receipt_dlq_url: String,
+    pub reminder_dlq_url: String,
     /// The EventBridge bus for `invoice.paid` and friends.
     pub event_bus_name: String,
     pub sender_email: String,
@@ -65,6 +69,9 @@ impl Config {
             issued_queue_url: var("ISSUED_QUEUE_URL")?,
             receipt_queue_url: var("RECEIPT_QUEUE_URL")?,
             reminder_queue_url: var("REMINDER_QUEUE_URL")?,
+            issued_dlq_url: var("ISSUED_DLQ_URL")?,
+            receipt_dlq_url: var("RECEIPT_DLQ_URL")?,
+            reminder_dlq_url: var("REMINDER_DLQ_URL")?,
             event_bus_name: var("EVENT_BUS_NAME")?,
             sender_email: var("SENDER_EMAIL")?,
             admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
@@ -111,6 +118,11 @@ impl Adapters {
                 &config.issued_queue_url,
                 &config.receipt_queue_url,
                 &config.reminder_queue_url,
+            )
+            .with_dead_letter_queues(
+                &config.issued_dlq_url,
+                &config.receipt_dlq_url,
+                &config.reminder_dlq_url,
             ),
             bus: EventBridgeBus::new(
                 aws_sdk_eventbridge::Client::new(sdk),

@@ -11,6 +11,8 @@ pub struct SqsQueue {
     issued_url: String,
     receipts_url: String,
     reminders_url: String,
+    /// Dead-letter queues (issued, receipts, reminders); `None` until configured.
+    dead_letter_urls: Option<[String; 3]>,
 }
 
 /// SendMessageBatch takes at most ten entries.
@@ -34,7 +36,19 @@ impl SqsQueue {
             issued_url: issued_url.into(),
             receipts_url: receipts_url.into(),
             reminders_url: reminders_url.into(),
+            dead_letter_urls: None,
         }
+    }
+
+    /// Where [`MessageQueue::dead_letter`] puts a message of each queue.
+    pub fn with_dead_letter_queues(
+        mut self,
+        issued: impl Into<String>,
+        receipts: impl Into<String>,
+        reminders: impl Into<String>,
+    ) -> Self {
+        self.dead_letter_urls = Some([issued.into(), receipts.into(), reminders.into()]);
+        self
     }
 
     fn url(&self, queue: QueueName) -> &str {
@@ -93,6 +107,40 @@ impl MessageQueue for SqsQueue {
             .send_message()
             .queue_url(self.url(message.queue()))
             .message_body(body)
+            .send()
+            .await
+            .map_err(queue_error)?;
+        Ok(())
+    }
+
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        let Some(urls) = &self.dead_letter_urls else {
+            return Err(QueueError(
+                "no dead-letter queue configured; the message is redelivered instead".into(),
+            ));
+        };
+        let url = match queue {
+            QueueName::Issued => &urls[0],
+            QueueName::Receipts => &urls[1],
+            QueueName::Reminders => &urls[2],
+        };
+        // The reason travels as a message attribute (at most 256 KB with the body: SQS's limit).
+        let reason: String = reason.chars().take(1000).collect();
+        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(if reason.is_empty() { "-".into() } else { reason })
+            .build()
+            .map_err(queue_error)?;
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .message_attributes("seikyu_error", attribute)
             .send()
             .await
             .map_err(queue_error)?;

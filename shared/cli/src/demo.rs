@@ -15,7 +15,7 @@ use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::values::{Amount, Count, Month, Percent};
 use seikyu_einvoice::read;
-use seikyu_service::mail::{MailOutcome, mail_document};
+use seikyu_service::delivery::invoice_mail::{MailOutcome, mail_document};
 use seikyu_service::memory::{
     FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue, MemoryStore,
 };
@@ -113,9 +113,9 @@ async fn payment_words(
     app: &DemoApp,
     seller: &SellerAccount,
     how: &str,
-    outcome: &seikyu_service::app::PaymentOutcome,
+    outcome: &seikyu_service::payments::PaymentOutcome,
 ) -> Result<String, DemoError> {
-    use seikyu_service::app::PaymentOutcome;
+    use seikyu_service::payments::PaymentOutcome;
     Ok(match outcome {
         PaymentOutcome::Applied {
             invoice_id,
@@ -415,7 +415,7 @@ async fn dunning_walk(
             log.push_str(&format!("    {day}  installment part 1: {words}\n"));
             log.push_str(&issue_receipts(app, mailer, &[aozora, widgets], RECEIPT_INDENT).await?);
         }
-        app.schedule_reminders(seikyu_service::tokyo_date(nine))
+        app.schedule_reminders(seikyu_domain::dates::tokyo_date(nine))
             .await
             .map_err(|e| step("scheduler", e))?;
         for msg in app.queue.drain(QueueName::Reminders) {
@@ -508,7 +508,7 @@ async fn issue_receipts(
     sellers: &[&SellerAccount],
     prefix: &str,
 ) -> Result<String, DemoError> {
-    use seikyu_service::receipt::{ReceiptMail, ReceiptOutcome};
+    use seikyu_service::receipts::{ReceiptMail, ReceiptOutcome};
     let messages: Vec<(String, String)> = app
         .queue
         .drain(QueueName::Receipts)
@@ -525,7 +525,7 @@ async fn issue_receipts(
     for (id, body) in &messages {
         let msg: seikyu_service::record::QueueMessage = serde_json::from_str(body)
             .map_err(|e| DemoError::Data("receipt message", e.to_string()))?;
-        let (outcome, mail) = seikyu_service::receipt::handle_message(
+        let (outcome, mail) = seikyu_service::receipts::handle_message(
             &app.store,
             &app.archive,
             mailer,

@@ -596,6 +596,8 @@ impl DocumentArchive for MemoryArchive {
 #[derive(Debug, Default)]
 pub struct MemoryQueue {
     messages: Mutex<Vec<QueueMessage>>,
+    /// Messages moved to a dead-letter queue: (queue, body, reason).
+    dead: Mutex<Vec<(QueueName, String, String)>>,
     failures: AtomicU32,
 }
 
@@ -622,6 +624,21 @@ impl MemoryQueue {
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// The messages moved to the dead-letter queues: (queue, body, reason).
+    pub fn dead_letters(&self) -> Vec<(QueueName, String, String)> {
+        self.dead.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+    /// Fail the next send if failures were injected.
+    fn injected_failure(&self) -> Result<(), QueueError> {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(QueueError("injected failure".into()));
+        }
+        Ok(())
     }
 }
 
@@ -660,17 +677,20 @@ impl EventBus for MemoryBus {
 
 impl MessageQueue for MemoryQueue {
     async fn send(&self, message: &QueueMessage) -> Result<(), QueueError> {
-        let failing = self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
-            return Err(QueueError("injected failure".into()));
-        }
+        self.injected_failure()?;
         self.messages
             .lock()
             .map_err(|_| QueueError("lock poisoned".into()))?
             .push(message.clone());
+        Ok(())
+    }
+
+    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> Result<(), QueueError> {
+        self.injected_failure()?;
+        self.dead
+            .lock()
+            .map_err(|_| QueueError("lock poisoned".into()))?
+            .push((queue, body.to_string(), reason.to_string()));
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::record::{
-    BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage,
+    BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, QueueName,
     ReceiptRecord, SearchQuery, SellerAccount, StoredResponse,
 };
 
@@ -189,7 +189,7 @@ pub trait InvoiceStore: Send + Sync {
         currency: &str,
         today: NaiveDate,
     ) -> impl Future<Output = Result<OpenBalance, StoreError>> + Send;
-    /// Invoices of every seller whose next reminder day ([`crate::dunning::next_action`]) is on or
+    /// Invoices of every seller whose next reminder day ([`crate::dunning::schedule::next_action`]) is on or
     /// before `as_of`.
     fn reminders_due(
         &self,
@@ -277,6 +277,14 @@ pub struct QueueError(pub String);
 /// The message queues between functions (SQS); a message goes to the queue [`QueueMessage::queue`] names.
 pub trait MessageQueue: Send + Sync {
     fn send(&self, message: &QueueMessage) -> impl Future<Output = Result<(), QueueError>> + Send;
+    /// Move a message that can never succeed to `queue`'s dead-letter queue, as received (`body`), with
+    /// why (`reason`), so a person sees it at once instead of after five failed deliveries.
+    fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
     /// Send many messages (SQS: batches of ten). An error means some may not have been sent; sending
     /// them again is safe (every consumer is idempotent).
     fn send_batch(

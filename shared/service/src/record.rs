@@ -1,4 +1,6 @@
-//! What Seikyu keeps: sellers (tenants), customers, invoices, outbox entries, idempotency records.
+//! What Seikyu keeps: sellers (tenants), customers, invoices, payments, receipts, outbox entries,
+//! idempotency records. Stored shapes only: the API's JSON views are in `api::views`, the events' payloads
+//! in `delivery::events`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -225,44 +227,6 @@ pub struct InvoiceRecord {
 }
 
 impl InvoiceRecord {
-    /// The public view of an invoice (the API's response body).
-    pub fn to_json(&self) -> serde_json::Value {
-        let money = |d: Decimal| d.normalize().to_string();
-        serde_json::json!({
-            "id": self.invoice_id,
-            "number": self.number,
-            "document_type": self.input.document_type,
-            "format": self.format,
-            "status": self.status.as_str(),
-            "issue_date": self.issue_date,
-            "due_date": self.due_date,
-            "currency": self.currency,
-            "buyer": { "name": self.buyer_name, "customer_id": self.customer_id },
-            "totals": {
-                "line_total": money(self.line_total),
-                "tax_total": money(self.tax_total),
-                "payable": money(self.payable),
-                "tax_breakdown": self.tax_breakdown.iter().map(|(c, rate, taxable, tax)| serde_json::json!({
-                    "category": c, "rate": rate.map(money), "taxable": money(*taxable), "tax": money(*tax)
-                })).collect::<Vec<_>>(),
-            },
-            "ubl": { "sha256": self.ubl_sha256, "href": format!("/invoices/{}/ubl", self.invoice_id) },
-            "screening": self.screening,
-            "email": self.email,
-            "dispute": self.dispute,
-            "voided": self.voided,
-            "credits": self.credits,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "version": self.version,
-            "paid_total": money(self.paid_total),
-            "open_balance": money(self.open_balance()),
-            "overpaid": money(self.overpaid),
-            "installments": crate::dunning::installments_json(self),
-            "reminders": crate::dunning::history_json(self),
-        })
-    }
-
     /// Unpaid and owed: counts toward the buyer's exposure and (later) dunning.
     pub fn is_open(&self) -> bool {
         self.document_type == DocumentType::Invoice
@@ -381,40 +345,6 @@ pub struct ReceiptRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-impl ReceiptRecord {
-    pub fn to_json(&self) -> serde_json::Value {
-        let money = |d: Decimal| d.normalize().to_string();
-        serde_json::json!({
-            "id": self.receipt_id,
-            "number": self.number,
-            "status": self.status,
-            "payment": self.payment,
-            "method": self.method,
-            "invoice_id": self.invoice_id,
-            "issue_date": self.issue_date,
-            "currency": self.currency,
-            "amount": money(self.amount),
-            "applied": money(self.applied),
-            "credit": money(self.credit),
-            "tax_breakdown": self.breakdown.iter().map(|b| serde_json::json!({
-                "category": b.category, "rate": b.rate.map(money), "amount": money(b.amount), "tax": money(b.tax)
-            })).collect::<Vec<_>>(),
-            "recipient": self.recipient,
-            "purpose": self.purpose,
-            "issuer": { "name": self.issuer_name, "registration_number": self.issuer_registration },
-            "document": { "sha256": self.document_sha256, "href": format!("/receipts/{}/document", self.receipt_id) },
-            "replaces": self.replaces,
-            "cancelled": self.cancelled.as_ref().map(|c| serde_json::json!({
-                "at": c.at, "reason": c.reason, "refunded": money(c.refunded), "replaced_by": c.replaced_by
-            })),
-            "email": self.email,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "version": self.version,
-        })
-    }
-}
-
 /// An event that must leave Seikyu (a queue message or a bus event); written in the same transaction as
 /// the change it announces, delivered right after the commit, and by the outbox sweeper if that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -510,138 +440,6 @@ pub struct BusEvent {
 }
 
 pub const BUS_SOURCE: &str = "seikyu";
-
-impl OutboxEntry {
-    pub fn issued(seller_id: &str, invoice_id: &str, at: DateTime<Utc>) -> Self {
-        OutboxEntry {
-            id: format!("{EVENT_INVOICE_ISSUED}#{seller_id}#{invoice_id}"),
-            delivery: Delivery::Queue(QueueMessage {
-                event: EVENT_INVOICE_ISSUED.into(),
-                seller_id: seller_id.into(),
-                invoice_id: invoice_id.into(),
-                payment: None,
-                as_of: None,
-            }),
-            created_at: at,
-        }
-    }
-
-    /// Ask receipt-issuer to bring a payment's receipt in line with its money. One per payment version,
-    /// so every change of the payment is looked at.
-    pub fn receipt_requested(p: &PaymentRecord, invoice_id: &str, at: DateTime<Utc>) -> Self {
-        OutboxEntry {
-            id: format!(
-                "{EVENT_RECEIPT_REQUESTED}#{}#{}#{}",
-                p.seller_id,
-                p.key(),
-                p.version
-            ),
-            delivery: Delivery::Queue(QueueMessage {
-                event: EVENT_RECEIPT_REQUESTED.into(),
-                seller_id: p.seller_id.clone(),
-                invoice_id: invoice_id.into(),
-                payment: Some(p.key()),
-                as_of: None,
-            }),
-            created_at: at,
-        }
-    }
-
-    /// `invoice.paid` / `invoice.partially_paid` / `invoice.payment_refunded` for the seller's systems,
-    /// describing the invoice as the payment left it. `detail.event_id` is stable across redeliveries, so
-    /// consumers can drop duplicates (EventBridge delivers at least once).
-    pub fn payment_event(
-        inv: &InvoiceRecord,
-        payment: &PaymentRecord,
-        net_delta: Decimal,
-        at: DateTime<Utc>,
-    ) -> Self {
-        // A part payment of a disputed or escalated invoice keeps its status: the sign says what happened.
-        let detail_type = match inv.status {
-            InvoiceStatus::Paid => "invoice.paid",
-            InvoiceStatus::PartiallyPaid => "invoice.partially_paid",
-            InvoiceStatus::Issued => "invoice.payment_refunded",
-            _ if net_delta > Decimal::ZERO => "invoice.partially_paid",
-            _ => "invoice.payment_refunded",
-        };
-        let money = |d: Decimal| d.normalize().to_string();
-        OutboxEntry::invoice_event(
-            inv,
-            detail_type,
-            serde_json::json!({
-                "payable": money(inv.payable),
-                "paid_total": money(inv.paid_total),
-                "overpaid": money(inv.overpaid),
-                "payment": {
-                    "id": payment.key(),
-                    "method": payment.ledger.method,
-                    "net_delta": money(net_delta),
-                },
-            }),
-            at,
-        )
-    }
-}
-
-impl OutboxEntry {
-    /// `invoice.escalated` for the seller's systems: the final notice went unanswered and a person
-    /// should take the case over.
-    pub fn escalated(inv: &InvoiceRecord, at: DateTime<Utc>) -> Self {
-        let reminders_sent = inv
-            .dunning
-            .reminders
-            .iter()
-            .filter(|r| r.message_id.is_some())
-            .count();
-        OutboxEntry::invoice_event(
-            inv,
-            "invoice.escalated",
-            serde_json::json!({
-                "buyer_name": inv.buyer_name,
-                "due_date": inv.due_date,
-                "reminders_sent": reminders_sent,
-            }),
-            at,
-        )
-    }
-
-    /// An event about an invoice for the sellers' bus: the invoice's identity, status and open balance,
-    /// plus `extra` fields. `detail.event_id` is stable per invoice version, so consumers can drop
-    /// duplicates (EventBridge delivers at least once).
-    fn invoice_event(
-        inv: &InvoiceRecord,
-        detail_type: &str,
-        extra: serde_json::Value,
-        at: DateTime<Utc>,
-    ) -> Self {
-        let id = format!(
-            "{detail_type}#{}#{}#{}",
-            inv.seller_id, inv.invoice_id, inv.version
-        );
-        let mut detail = serde_json::json!({
-            "event_id": id,
-            "seller_id": inv.seller_id,
-            "invoice_id": inv.invoice_id,
-            "invoice_number": inv.number,
-            "customer_id": inv.customer_id,
-            "status": inv.status.as_str(),
-            "currency": inv.currency,
-            "open_balance": inv.open_balance().normalize().to_string(),
-            "at": at,
-        });
-        if let (Some(d), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
-            d.extend(extra);
-        }
-        OutboxEntry {
-            id,
-            delivery: Delivery::Bus(BusEvent {
-                detail_type: detail_type.into(),
-                detail: detail.to_string(),
-            }),
-            created_at: at,
-        }
-    }
-}
 
 /// A stored HTTP response, replayed for a repeated idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

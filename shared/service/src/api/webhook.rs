@@ -8,8 +8,11 @@
 
 use serde_json::Value;
 
-use crate::api::{HttpResponse, error};
-use crate::app::{App, AppError};
+use crate::api::HttpResponse;
+use crate::api::errors::{error, from_app_error};
+use crate::api::views;
+use crate::app::App;
+use crate::error::AppError;
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, WebhookSecrets};
 use seikyu_payments::{Provider, WebhookError, WebhookRequest, verify_and_parse};
 
@@ -52,11 +55,11 @@ where
         Ok(Some(s)) => s,
         // Whether a seller exists is not told to an unauthenticated caller.
         Ok(None) => return unauthorized("signature cannot be verified"),
-        Err(e) => return crate::api::from_app_error(e.into()),
+        Err(e) => return from_app_error(e.into()),
     };
     let keys = match secrets.secrets(&seller.seller_id, provider.as_str()).await {
         Ok(k) => k,
-        Err(e) => return crate::api::from_app_error(AppError::Internal(e.to_string())),
+        Err(e) => return from_app_error(AppError::Internal(e.to_string())),
     };
     let now = app.clock.now().timestamp();
     let event = match verify_and_parse(
@@ -80,13 +83,13 @@ where
     match app.apply_payment(&seller, &event).await {
         Ok(outcome) => {
             tracing::info!(seller_id = %seller.seller_id, event_id = %event.event_id, ?outcome, "payment event");
-            let body = outcome.to_json();
+            let body = views::payment_outcome(&outcome);
             HttpResponse {
                 status: 200,
                 content_type: "application/json",
                 body: serde_json::to_vec(&body).unwrap_or_default(),
             }
         }
-        Err(e) => crate::api::from_app_error(e),
+        Err(e) => from_app_error(e),
     }
 }

@@ -6,10 +6,13 @@
 
 use std::future::Future;
 
-use crate::app::backoff;
-use crate::mail::MailJobError;
+use crate::error::JobError;
 use crate::ports::{InvoiceStore, MailError, Mailer, StoreError, Write};
 use crate::record::{InvoiceRecord, OutboxEntry, ReceiptRecord};
+use crate::retry::{CONTENDED, Retry};
+
+/// How long a delivery holds the send before another may try (longer than the function's timeout).
+pub const SEND_CLAIM_SECONDS: i64 = 120;
 
 /// A stored record whose updates are conditional on its version.
 pub(crate) trait Versioned: Clone {
@@ -63,15 +66,16 @@ pub(crate) async fn claim<S, R, X, T, L, Fut>(
     store: &S,
     what: &str,
     load: L,
-    mut decide: impl FnMut(&R) -> Result<Decision<R, X, T>, MailJobError>,
-) -> Result<Result<(R, X), T>, MailJobError>
+    mut decide: impl FnMut(&R) -> Result<Decision<R, X, T>, JobError>,
+) -> Result<Result<(R, X), T>, JobError>
 where
     S: InvoiceStore,
     R: Versioned,
     L: Fn() -> Fut,
-    Fut: Future<Output = Result<R, MailJobError>>,
+    Fut: Future<Output = Result<R, JobError>>,
 {
-    for attempt in 0..5 {
+    let mut retry = Retry::new(CONTENDED);
+    loop {
         let current = load().await?;
         match decide(&current)? {
             Decision::Done(t) => return Ok(Err(t)),
@@ -79,13 +83,12 @@ where
                 claimed.set_version(current.version() + 1);
                 match store.commit(&[claimed.update(current.version())]).await {
                     Ok(()) => return Ok(Ok((claimed, x))),
-                    Err(StoreError::Conflict(_)) => backoff(attempt).await,
+                    Err(StoreError::Conflict(_)) => retry.again(|| what.to_string()).await?,
                     Err(e) => return Err(e.into()),
                 }
             }
         }
     }
-    Err(MailJobError::Retryable(format!("{what} kept changing")))
 }
 
 /// Send on a claimed record. If the provider fails, the claim is given back (`release` clears it) so a
@@ -98,7 +101,7 @@ pub(crate) async fn send<S, M, R>(
     from: &str,
     to: &str,
     raw: &[u8],
-) -> Result<String, MailJobError>
+) -> Result<String, JobError>
 where
     S: InvoiceStore,
     M: Mailer,
@@ -112,8 +115,8 @@ where
             release(&mut released);
             let _ = store.commit(&[released.update(claimed.version())]).await;
             Err(match e {
-                MailError::Rejected(m) => MailJobError::Permanent(m),
-                MailError::Unavailable(m) => MailJobError::Retryable(m),
+                MailError::Rejected(m) => JobError::Permanent(m),
+                MailError::Unavailable(m) => JobError::Retryable(m),
             })
         }
     }
@@ -135,14 +138,15 @@ pub(crate) async fn record<S, R, L, Fut>(
     mut current: R,
     load: L,
     change: impl Fn(&mut R) -> Record,
-) -> Result<Option<OutboxEntry>, MailJobError>
+) -> Result<Option<OutboxEntry>, JobError>
 where
     S: InvoiceStore,
     R: Versioned,
     L: Fn() -> Fut,
-    Fut: Future<Output = Result<R, MailJobError>>,
+    Fut: Future<Output = Result<R, JobError>>,
 {
-    for attempt in 0..10 {
+    let mut retry = Retry::new(CONTENDED);
+    loop {
         let mut updated = current.clone();
         updated.set_version(current.version() + 1);
         let event = match change(&mut updated) {
@@ -156,13 +160,12 @@ where
         match store.commit(&writes).await {
             Ok(()) => return Ok(event),
             Err(StoreError::Conflict(_)) => {
-                backoff(attempt).await;
+                retry
+                    .again(|| format!("{what}, while recording the send,"))
+                    .await?;
                 current = load().await?;
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(MailJobError::Retryable(format!(
-        "{what} kept changing while recording the send"
-    )))
 }
