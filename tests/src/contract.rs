@@ -8,10 +8,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use rust_decimal::Decimal;
 use seikyu_domain::InvoiceInput;
+use seikyu_domain::dates::fiscal_year;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::values::Count;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
-use seikyu_domain::dates::fiscal_year;
 use seikyu_service::delivery::invoice_mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue};
 use seikyu_service::ports::Clock;
@@ -767,7 +767,10 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     assert!(acknowledged.is_empty(), "{acknowledged:?}");
     let parked = app.queue.dead_letters();
     assert_eq!(parked.len(), 1);
-    assert_eq!((parked[0].0, parked[0].1.as_str()), (QueueName::Issued, "{not json"));
+    assert_eq!(
+        (parked[0].0, parked[0].1.as_str()),
+        (QueueName::Issued, "{not json")
+    );
     assert!(parked[0].2.starts_with("not a queue message"), "{parked:?}");
     assert_eq!(mailer.sent().len(), 1);
     // Redelivered: recorded, not sent again.
@@ -1026,8 +1029,8 @@ pub async fn payments_apply_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
 /// The webhook endpoint: signatures first (401, nothing stored), then exactly-once application.
 pub async fn webhook_endpoint<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::signature::sign;
-    use seikyu_service::memory::MemorySecrets;
     use seikyu_service::api::webhook::handle_webhook;
+    use seikyu_service::memory::MemorySecrets;
     let (account, _) = seller(&app, None).await;
     let inv = app
         .create_invoice(&account, fixture("jp-standard-10-lines"))

@@ -703,10 +703,7 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
     app.clock.set(nine_jst(ymd(2026, 11, 27)));
     mailer.fail_next(1);
     let failed = app.remind(&*mailer, FROM, &msg(ymd(2026, 11, 27))).await;
-    assert!(
-        matches!(failed, Err(JobError::Retryable(_))),
-        "{failed:?}"
-    );
+    assert!(matches!(failed, Err(JobError::Retryable(_))), "{failed:?}");
     let r = app.get(&account, &inv.invoice_id).await.expect("invoice");
     assert!(r.dunning.sending.is_none(), "the claim was given back");
     assert!(r.dunning.reminders.is_empty());
@@ -809,7 +806,11 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         .await;
     assert!(failed.failed.is_empty(), "{failed:?}");
     let dead: Vec<&str> = failed.dead.iter().map(|d| d.message_id.as_str()).collect();
-    assert_eq!(dead, ["a", "b", "c"], "permanent failures go to the dead-letter queue at once");
+    assert_eq!(
+        dead,
+        ["a", "b", "c"],
+        "permanent failures go to the dead-letter queue at once"
+    );
     let after = app.get(&account, &inv.invoice_id).await.expect("invoice");
     assert_eq!(before, after);
     assert_eq!(mailer.sent().len(), 3);

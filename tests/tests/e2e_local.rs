@@ -388,9 +388,21 @@ async fn invoice_lifecycle_over_http_and_localstack() {
         1,
         "no second email"
     );
-    // A poison message is reported as failed (so SQS redrives it to the DLQ).
-    let poison = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "poison-1", "receiptHandle": "x", "body": "{not json", "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
-    assert_eq!(poison["batchItemFailures"][0]["itemIdentifier"], "poison-1");
+    // A poison message can never succeed: the function moves it to the dead-letter queue at once and
+    // acknowledges it (no five redeliveries first).
+    let poison_body = format!("{{not json {seller}");
+    let poison = c.invoke("invoice-mailer", &json!({ "Records": [{ "messageId": "poison-1", "receiptHandle": "x", "body": poison_body, "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs" }] }));
+    assert_eq!(
+        poison["batchItemFailures"].as_array().map(Vec::len),
+        Some(0),
+        "{poison}"
+    );
+    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
+    assert_eq!(
+        take_message(&sqs, stack.get("ISSUED_DLQ_URL"), &seller).await,
+        Some(poison_body),
+        "the poison message is in the dead-letter queue"
+    );
 
     // Searchable by date, amount and counterparty.
     let (status, found, _) = c.call(

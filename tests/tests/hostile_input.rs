@@ -31,8 +31,15 @@ async fn webhook(
     headers: &[(String, String)],
     body: &[u8],
 ) -> HttpResponse {
-    seikyu_service::api::webhook::handle_webhook(app, secrets, provider, Some(seller), headers, body)
-        .await
+    seikyu_service::api::webhook::handle_webhook(
+        app,
+        secrets,
+        provider,
+        Some(seller),
+        headers,
+        body,
+    )
+    .await
 }
 
 fn with_body(mut req: HttpRequest, body: &[u8]) -> HttpRequest {
@@ -412,7 +419,10 @@ async fn loose_json_is_refused_in_queue_messages() {
 
 /// The messages a batch sends to the dead-letter queue at once (none may be left for redelivery).
 fn dead_ids(report: &seikyu_service::delivery::jobs::BatchReport) -> Vec<&str> {
-    assert!(report.failed.is_empty(), "a loose body can never succeed: {report:?}");
+    assert!(
+        report.failed.is_empty(),
+        "a loose body can never succeed: {report:?}"
+    );
     report.dead.iter().map(|d| d.message_id.as_str()).collect()
 }
 

@@ -133,7 +133,11 @@ impl MessageQueue for SqsQueue {
         let reason: String = reason.chars().take(1000).collect();
         let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
             .data_type("String")
-            .string_value(if reason.is_empty() { "-".into() } else { reason })
+            .string_value(if reason.is_empty() {
+                "-".into()
+            } else {
+                reason
+            })
             .build()
             .map_err(queue_error)?;
         self.client

@@ -84,7 +84,10 @@ fn receipt_with_two_rates_a_replaced_receipt_and_credit() {
     check("receipt-full.html", &html);
     check("receipt-full.txt", receipt::text(&r.note()));
     let env = envelope("ap@midori.example.jp", "AOZ-R-2026-000002.seller-aozora");
-    check("receipt-full.eml", receipt::mail(&r.note(), html.as_bytes(), &env));
+    check(
+        "receipt-full.eml",
+        receipt::mail(&r.note(), html.as_bytes(), &env),
+    );
 }
 
 #[test]

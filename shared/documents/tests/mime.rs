@@ -251,7 +251,10 @@ fn the_receipt_mail_carries_the_archived_page_twice() {
     let raw = receipt::mail(&r.note(), html.as_bytes(), &env());
     assert_crlf_only(&raw);
     let m = parse(&raw);
-    assert_eq!(decode_header(m.header("Subject")), receipt::subject(&r.note()));
+    assert_eq!(
+        decode_header(m.header("Subject")),
+        receipt::subject(&r.note())
+    );
     let parts = m.parts();
     let texts = parts[0].parts();
     assert_eq!(texts[0].decoded(), receipt::text(&r.note()).into_bytes());

@@ -37,7 +37,11 @@ mod tests {
 
     #[test]
     fn tokyo_days_turn_at_15_utc() {
-        let at = |h, m, s| Utc.with_ymd_and_hms(2026, 11, 4, h, m, s).single().unwrap_or_default();
+        let at = |h, m, s| {
+            Utc.with_ymd_and_hms(2026, 11, 4, h, m, s)
+                .single()
+                .unwrap_or_default()
+        };
         assert_eq!(tokyo_date(at(15, 0, 0)), ymd(2026, 11, 5));
         assert_eq!(tokyo_date(at(14, 59, 59)), ymd(2026, 11, 4));
     }

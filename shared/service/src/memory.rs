@@ -204,6 +204,163 @@ fn decode_cursor(c: &str) -> Result<String, StoreError> {
         .ok_or_else(|| StoreError::BadRequest("cursor is not one this service issued".into()))
 }
 
+/// The condition of one write of a commit; `Conflict` if it does not hold. One arm per kind of write,
+/// as DynamoDB's condition expressions are: it reads better whole than split.
+fn check(s: &State, w: &Write<'_>) -> Result<(), StoreError> {
+    match w {
+        Write::NextNumber { sequence, expected } => {
+            if s.sequences.get(*sequence).copied().unwrap_or(0) != *expected {
+                return Err(StoreError::Conflict(format!("sequence {sequence} moved")));
+            }
+        }
+        Write::Insert(r) => {
+            if s.invoices
+                .contains_key(&(r.seller_id.clone(), r.invoice_id.clone()))
+            {
+                return Err(StoreError::Conflict(format!(
+                    "invoice {} exists",
+                    r.invoice_id
+                )));
+            }
+        }
+        Write::Update {
+            record,
+            expected_version,
+        } => {
+            let current = s
+                .invoices
+                .get(&(record.seller_id.clone(), record.invoice_id.clone()));
+            if current.map(|c| c.version) != Some(*expected_version) {
+                return Err(StoreError::Conflict(format!(
+                    "invoice {} changed",
+                    record.invoice_id
+                )));
+            }
+        }
+        Write::MarkEvent {
+            seller_id,
+            provider,
+            event_id,
+        } => {
+            let k = (
+                seller_id.to_string(),
+                provider.to_string(),
+                event_id.to_string(),
+            );
+            if s.events.contains(&k) {
+                return Err(StoreError::Conflict(format!(
+                    "event {event_id} applied already"
+                )));
+            }
+        }
+        Write::PutPayment {
+            record,
+            expected_version,
+        } => {
+            let current = s
+                .payments
+                .get(&(record.seller_id.clone(), record.key()))
+                .map_or(0, |p| p.version);
+            if current != *expected_version {
+                return Err(StoreError::Conflict(format!(
+                    "payment {} changed",
+                    record.key()
+                )));
+            }
+        }
+        Write::InsertReceipt(r) => {
+            if s.receipts
+                .contains_key(&(r.seller_id.clone(), r.receipt_id.clone()))
+            {
+                return Err(StoreError::Conflict(format!(
+                    "receipt {} exists",
+                    r.receipt_id
+                )));
+            }
+        }
+        Write::UpdateReceipt {
+            record,
+            expected_version,
+        } => {
+            let current = s
+                .receipts
+                .get(&(record.seller_id.clone(), record.receipt_id.clone()));
+            if current.map(|c| c.version) != Some(*expected_version) {
+                return Err(StoreError::Conflict(format!(
+                    "receipt {} changed",
+                    record.receipt_id
+                )));
+            }
+        }
+        Write::FinishIdempotency { seller_id, key, .. } => {
+            if !s
+                .idempotency
+                .contains_key(&(seller_id.to_string(), key.to_string()))
+            {
+                return Err(StoreError::Conflict(format!(
+                    "idempotency key {key} not claimed"
+                )));
+            }
+        }
+        Write::Outbox(e) => {
+            if s.outbox.contains_key(&e.id) {
+                return Err(StoreError::Conflict(format!(
+                    "outbox entry {} exists",
+                    e.id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One write of a commit whose conditions all hold.
+fn apply(s: &mut State, w: &Write<'_>) {
+    match w {
+        Write::NextNumber { sequence, expected } => {
+            s.sequences.insert((*sequence).to_string(), expected + 1);
+        }
+        Write::Insert(r) | Write::Update { record: r, .. } => {
+            s.invoices
+                .insert((r.seller_id.clone(), r.invoice_id.clone()), (*r).clone());
+        }
+        Write::Outbox(e) => {
+            s.outbox.insert(e.id.clone(), (*e).clone());
+        }
+        Write::MarkEvent {
+            seller_id,
+            provider,
+            event_id,
+        } => {
+            s.events.insert((
+                seller_id.to_string(),
+                provider.to_string(),
+                event_id.to_string(),
+            ));
+        }
+        Write::PutPayment { record, .. } => {
+            s.payments
+                .insert((record.seller_id.clone(), record.key()), (*record).clone());
+        }
+        Write::InsertReceipt(r) | Write::UpdateReceipt { record: r, .. } => {
+            s.receipts
+                .insert((r.seller_id.clone(), r.receipt_id.clone()), (*r).clone());
+        }
+        Write::FinishIdempotency {
+            seller_id,
+            key,
+            response,
+        } => {
+            if let Some(e) = s
+                .idempotency
+                .get_mut(&(seller_id.to_string(), key.to_string()))
+            {
+                e.response = Some((*response).clone());
+            }
+        }
+    }
+}
+
 impl InvoiceStore for MemoryStore {
     async fn sequence_value(&self, sequence: &str) -> Result<u64, StoreError> {
         self.with(|s| Ok(s.sequences.get(sequence).copied().unwrap_or(0)))
@@ -213,155 +370,10 @@ impl InvoiceStore for MemoryStore {
         self.with(|s| {
             // Check every condition first, then apply: all or nothing.
             for w in writes {
-                match w {
-                    Write::NextNumber { sequence, expected } => {
-                        if s.sequences.get(*sequence).copied().unwrap_or(0) != *expected {
-                            return Err(StoreError::Conflict(format!("sequence {sequence} moved")));
-                        }
-                    }
-                    Write::Insert(r) => {
-                        if s.invoices
-                            .contains_key(&(r.seller_id.clone(), r.invoice_id.clone()))
-                        {
-                            return Err(StoreError::Conflict(format!(
-                                "invoice {} exists",
-                                r.invoice_id
-                            )));
-                        }
-                    }
-                    Write::Update {
-                        record,
-                        expected_version,
-                    } => {
-                        let current = s
-                            .invoices
-                            .get(&(record.seller_id.clone(), record.invoice_id.clone()));
-                        if current.map(|c| c.version) != Some(*expected_version) {
-                            return Err(StoreError::Conflict(format!(
-                                "invoice {} changed",
-                                record.invoice_id
-                            )));
-                        }
-                    }
-                    Write::MarkEvent {
-                        seller_id,
-                        provider,
-                        event_id,
-                    } => {
-                        let k = (
-                            seller_id.to_string(),
-                            provider.to_string(),
-                            event_id.to_string(),
-                        );
-                        if s.events.contains(&k) {
-                            return Err(StoreError::Conflict(format!(
-                                "event {event_id} applied already"
-                            )));
-                        }
-                    }
-                    Write::PutPayment {
-                        record,
-                        expected_version,
-                    } => {
-                        let current = s
-                            .payments
-                            .get(&(record.seller_id.clone(), record.key()))
-                            .map_or(0, |p| p.version);
-                        if current != *expected_version {
-                            return Err(StoreError::Conflict(format!(
-                                "payment {} changed",
-                                record.key()
-                            )));
-                        }
-                    }
-                    Write::InsertReceipt(r) => {
-                        if s.receipts
-                            .contains_key(&(r.seller_id.clone(), r.receipt_id.clone()))
-                        {
-                            return Err(StoreError::Conflict(format!(
-                                "receipt {} exists",
-                                r.receipt_id
-                            )));
-                        }
-                    }
-                    Write::UpdateReceipt {
-                        record,
-                        expected_version,
-                    } => {
-                        let current = s
-                            .receipts
-                            .get(&(record.seller_id.clone(), record.receipt_id.clone()));
-                        if current.map(|c| c.version) != Some(*expected_version) {
-                            return Err(StoreError::Conflict(format!(
-                                "receipt {} changed",
-                                record.receipt_id
-                            )));
-                        }
-                    }
-                    Write::FinishIdempotency { seller_id, key, .. } => {
-                        if !s
-                            .idempotency
-                            .contains_key(&(seller_id.to_string(), key.to_string()))
-                        {
-                            return Err(StoreError::Conflict(format!(
-                                "idempotency key {key} not claimed"
-                            )));
-                        }
-                    }
-                    Write::Outbox(e) => {
-                        if s.outbox.contains_key(&e.id) {
-                            return Err(StoreError::Conflict(format!(
-                                "outbox entry {} exists",
-                                e.id
-                            )));
-                        }
-                    }
-                }
+                check(s, w)?;
             }
             for w in writes {
-                match w {
-                    Write::NextNumber { sequence, expected } => {
-                        s.sequences.insert((*sequence).to_string(), expected + 1);
-                    }
-                    Write::Insert(r) | Write::Update { record: r, .. } => {
-                        s.invoices
-                            .insert((r.seller_id.clone(), r.invoice_id.clone()), (*r).clone());
-                    }
-                    Write::Outbox(e) => {
-                        s.outbox.insert(e.id.clone(), (*e).clone());
-                    }
-                    Write::MarkEvent {
-                        seller_id,
-                        provider,
-                        event_id,
-                    } => {
-                        s.events.insert((
-                            seller_id.to_string(),
-                            provider.to_string(),
-                            event_id.to_string(),
-                        ));
-                    }
-                    Write::PutPayment { record, .. } => {
-                        s.payments
-                            .insert((record.seller_id.clone(), record.key()), (*record).clone());
-                    }
-                    Write::InsertReceipt(r) | Write::UpdateReceipt { record: r, .. } => {
-                        s.receipts
-                            .insert((r.seller_id.clone(), r.receipt_id.clone()), (*r).clone());
-                    }
-                    Write::FinishIdempotency {
-                        seller_id,
-                        key,
-                        response,
-                    } => {
-                        if let Some(e) = s
-                            .idempotency
-                            .get_mut(&(seller_id.to_string(), key.to_string()))
-                        {
-                            e.response = Some((*response).clone());
-                        }
-                    }
-                }
+                apply(s, w);
             }
             Ok(())
         })
@@ -685,7 +697,12 @@ impl MessageQueue for MemoryQueue {
         Ok(())
     }
 
-    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> Result<(), QueueError> {
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
         self.injected_failure()?;
         self.dead
             .lock()

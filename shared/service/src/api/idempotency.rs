@@ -104,14 +104,33 @@ where
     };
     let response = match invoice_from_json(&req.body) {
         Err(e) => from_app_error(AppError::Invalid(vec![e])),
-        Ok(input) => match app.create_invoice_with(seller, input, Some(idempotent)).await {
+        Ok(input) => match app
+            .create_invoice_with(seller, input, Some(idempotent))
+            .await
+        {
             // The commit stored this very response with the invoice.
             Ok(r) => return HttpResponse::json(201, &views::invoice(&r)),
             Err(e) => from_app_error(e),
         },
     };
-    // Refusals decided by the request are remembered; our own failures release the claim for a retry
-    // (the store keeps a claim that a commit finished).
+    remember(app, seller, idem, &response).await;
+    response
+}
+
+/// Refusals decided by the request are remembered; our own failures (and conflicts) release the claim
+/// for a retry (the store keeps a claim that a commit finished).
+async fn remember<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
+    seller: &SellerAccount,
+    idem: &str,
+    response: &HttpResponse,
+) where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
     if response.status >= 500 || response.status == 409 {
         if let Err(e) = app.store.release(&seller.seller_id, idem).await {
             tracing::warn!(error = %e, "could not release the idempotency claim; it lapses after its lease");
@@ -125,5 +144,4 @@ where
             tracing::warn!(error = %e, "could not store the idempotent response");
         }
     }
-    response
 }

@@ -20,8 +20,8 @@ use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
 use crate::record::SellerAccount;
 use crate::tenants::{CustomerUpdate, NewSeller};
 
-pub use errors::{error, from_app_error, not_found};
 use errors::respond;
+pub use errors::{error, from_app_error, not_found};
 
 /// Largest accepted body (a 10,000-line invoice is about 3 MB of JSON).
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;

@@ -48,7 +48,9 @@ impl From<ArchivedError> for JobError {
     fn from(e: ArchivedError) -> Self {
         match e {
             ArchivedError::Tampered(_) => JobError::Permanent(e.to_string()),
-            ArchivedError::Missing(_) | ArchivedError::Archive(_) => JobError::Retryable(e.to_string()),
+            ArchivedError::Missing(_) | ArchivedError::Archive(_) => {
+                JobError::Retryable(e.to_string())
+            }
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::delivery::jobs::{BatchReport, each_message};
 use crate::delivery::send_once::{self, Decision, Record, SEND_CLAIM_SECONDS};
 use crate::error::JobError;
 use crate::ports::{Clock, DocumentArchive, InvoiceStore, Mailer};
-use crate::record::{EVENT_INVOICE_ISSUED, EmailRecord, InvoiceRecord, InvoiceStatus, QueueMessage};
+use crate::record::{
+    EVENT_INVOICE_ISSUED, EmailRecord, InvoiceRecord, InvoiceStatus, QueueMessage,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailOutcome {
@@ -57,6 +59,42 @@ pub fn compose(
     mail(&invoice_doc(r, totals), ubl, &envelope)
 }
 
+/// Whether `record` is to be mailed now, and if so the record with the send claimed and the address.
+fn decide(
+    record: &InvoiceRecord,
+    now: DateTime<Utc>,
+) -> Result<Decision<InvoiceRecord, String, MailOutcome>, JobError> {
+    if record.email.is_some() {
+        return Ok(Decision::Done(MailOutcome::AlreadySent));
+    }
+    // A paid invoice is still delivered: the buyer needs the qualified invoice for its books.
+    let sendable = matches!(
+        record.status,
+        InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
+    );
+    if !sendable && record.document_type != DocumentType::CreditNote {
+        return Ok(Decision::Done(MailOutcome::Skipped(record.status)));
+    }
+    let Some(to) = record
+        .input
+        .buyer
+        .contact
+        .as_ref()
+        .and_then(|c| c.email.clone())
+    else {
+        return Ok(Decision::Done(MailOutcome::NoRecipient));
+    };
+    if record.email_sending_until.is_some_and(|t| t > now) {
+        return Err(JobError::Retryable(format!(
+            "invoice {} is being sent by another delivery",
+            record.invoice_id
+        )));
+    }
+    let mut claim = record.clone();
+    claim.email_sending_until = Some(now + chrono::Duration::seconds(SEND_CLAIM_SECONDS));
+    Ok(Decision::Claim(claim, to))
+}
+
 /// Handle one `invoice.issued` message.
 pub async fn mail_document<S, A, M, C>(
     store: &S,
@@ -92,35 +130,7 @@ where
     };
     let what = format!("invoice {}", msg.invoice_id);
     let claimed = send_once::claim(store, &what, load, |record: &InvoiceRecord| {
-        if record.email.is_some() {
-            return Ok(Decision::Done(MailOutcome::AlreadySent));
-        }
-        // A paid invoice is still delivered: the buyer needs the qualified invoice for its books.
-        let sendable = matches!(
-            record.status,
-            InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
-        );
-        if !sendable && record.document_type != DocumentType::CreditNote {
-            return Ok(Decision::Done(MailOutcome::Skipped(record.status)));
-        }
-        let Some(to) = record
-            .input
-            .buyer
-            .contact
-            .as_ref()
-            .and_then(|c| c.email.clone())
-        else {
-            return Ok(Decision::Done(MailOutcome::NoRecipient));
-        };
-        if record.email_sending_until.is_some_and(|t| t > now) {
-            return Err(JobError::Retryable(format!(
-                "invoice {} is being sent by another delivery",
-                record.invoice_id
-            )));
-        }
-        let mut claim = record.clone();
-        claim.email_sending_until = Some(now + chrono::Duration::seconds(SEND_CLAIM_SECONDS));
-        Ok(Decision::Claim(claim, to))
+        decide(record, now)
     })
     .await?;
     let (record, to) = match claimed {

@@ -48,19 +48,21 @@ where
 {
     let mut report = BatchReport::default();
     for (id, body) in messages {
-        let msg: QueueMessage =
-            match seikyu_domain::json::from_slice(body.as_bytes(), MAX_MESSAGE_BYTES) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::error!(message_id = %id, error = %e, "not a queue message: to the dead-letter queue");
-                    report.dead.push(DeadLetter {
-                        message_id: id.clone(),
-                        body: body.clone(),
-                        reason: format!("not a queue message: {e}"),
-                    });
-                    continue;
-                }
-            };
+        let msg: QueueMessage = match seikyu_domain::json::from_slice(
+            body.as_bytes(),
+            MAX_MESSAGE_BYTES,
+        ) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(message_id = %id, error = %e, "not a queue message: to the dead-letter queue");
+                report.dead.push(DeadLetter {
+                    message_id: id.clone(),
+                    body: body.clone(),
+                    reason: format!("not a queue message: {e}"),
+                });
+                continue;
+            }
+        };
         let (event, seller_id, invoice_id, payment) = (
             msg.event.clone(),
             msg.seller_id.clone(),
@@ -93,7 +95,11 @@ where
 /// The edge's answer to the queue: move the dead letters to `queue`'s dead-letter queue, and return the
 /// ids to report failed (the retryable ones, and any dead letter that could not be moved: SQS redelivers
 /// it, and its redrive policy parks it after the redrive count, so nothing is lost either way).
-pub async fn settle<Q: MessageQueue>(queue: &Q, name: QueueName, report: BatchReport) -> Vec<String> {
+pub async fn settle<Q: MessageQueue>(
+    queue: &Q,
+    name: QueueName,
+    report: BatchReport,
+) -> Vec<String> {
     let mut failed = report.failed;
     for d in report.dead {
         if let Err(e) = queue.dead_letter(name, &d.body, &d.reason).await {

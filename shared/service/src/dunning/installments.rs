@@ -116,7 +116,11 @@ fn plan_exists(id: &str) -> AppError {
 }
 
 /// Put the plan on `r`: its open balance split over the requested due dates.
-fn agree(r: &mut InvoiceRecord, req: &InstallmentRequest, now: DateTime<Utc>) -> Result<(), AppError> {
+fn agree(
+    r: &mut InvoiceRecord,
+    req: &InstallmentRequest,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     if r.installments.is_some() {
         return Err(plan_exists(&r.invoice_id));
     }

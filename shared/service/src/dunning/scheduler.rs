@@ -27,7 +27,10 @@ pub enum RunDayError {
     #[error("time: not a string")]
     NotAString,
     #[error("time: {at} is more than a year from now ({now})")]
-    TooFar { at: DateTime<Utc>, now: DateTime<Utc> },
+    TooFar {
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
 }
 
 /// The Tokyo day a scheduler run is for: the scheduled event's `time` (when EventBridge fired it, so a

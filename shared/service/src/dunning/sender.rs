@@ -55,7 +55,12 @@ pub fn message(r: &InvoiceRecord, part: &Part, stage: Stage, as_of: NaiveDate) -
         };
         return ReminderMail {
             subject: seikyu_documents::reminder::escalation_subject(&doc),
-            to: r.input.seller.contact.as_ref().and_then(|c| c.email.clone()),
+            to: r
+                .input
+                .seller
+                .contact
+                .as_ref()
+                .and_then(|c| c.email.clone()),
             text: seikyu_documents::reminder::escalation_text(&doc),
         };
     }
@@ -126,9 +131,9 @@ fn decide(
     now: DateTime<Utc>,
 ) -> Result<Decision<InvoiceRecord, Claimed, Early>, JobError> {
     if !remindable(r) {
-        return Ok(Decision::Done(Early::Outcome(RemindOutcome::NotRemindable(
-            r.status,
-        ))));
+        return Ok(Decision::Done(Early::Outcome(
+            RemindOutcome::NotRemindable(r.status),
+        )));
     }
     let Some((part, stage)) = due(r, as_of) else {
         return Ok(Decision::Done(Early::Outcome(RemindOutcome::NothingDue)));
@@ -313,7 +318,6 @@ where
         })
         .await
     }
-
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -340,4 +344,3 @@ fn record_for(
         note: note.map(str::to_string),
     }
 }
-

@@ -12,7 +12,9 @@ use crate::app::App;
 use crate::delivery::archived::fetch_verified;
 use crate::error::{AppError, RefusalCode, field};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
-use crate::record::{InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery, SellerAccount, StoredResponse};
+use crate::record::{
+    InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery, SellerAccount, StoredResponse,
+};
 
 use numbering::Numbered;
 

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use seikyu_domain::id::{is_external_ref, is_id};
 use seikyu_domain::{Code, DocumentType};
-use seikyu_payments::{LedgerChange, PaymentEvent, PaymentLedger, Settlement, Unmatched, check_match, settle};
+use seikyu_payments::{
+    LedgerChange, PaymentEvent, PaymentLedger, Settlement, Unmatched, check_match, settle,
+};
 
 use crate::app::App;
 use crate::error::{AppError, ConflictCode, RefusalCode, field, invalid_state};
@@ -291,8 +293,7 @@ where
                 outcome: PaymentOutcome::applied(&next, amount),
                 updated: Some((next, inv.version)),
             };
-            match self.commit_payment(None, &payment, expected, &m, now).await
-            {
+            match self.commit_payment(None, &payment, expected, &m, now).await {
                 Ok(()) => return Ok(m.outcome),
                 Err(StoreError::Conflict(_)) => {
                     retry.again(|| format!("payment {payment_key}")).await?;

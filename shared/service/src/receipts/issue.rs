@@ -232,7 +232,52 @@ fn cancel(
     c
 }
 
+/// The writes of one reconciliation: the receipt with its number, its predecessor cancelled (at the
+/// version read), the payment at its new version.
+fn receipt_writes<'a>(
+    (sequence, current): (&'a str, u64),
+    issued: Option<&'a ReceiptRecord>,
+    cancelled: Option<(&'a ReceiptRecord, &'a ReceiptRecord)>,
+    payment: &'a PaymentRecord,
+    expected: u64,
+) -> Vec<Write<'a>> {
+    let mut writes = Vec::with_capacity(4);
+    if let Some(r) = issued {
+        writes.push(Write::NextNumber {
+            sequence,
+            expected: current,
+        });
+        writes.push(Write::InsertReceipt(r));
+    }
+    if let Some((c, a)) = cancelled {
+        writes.push(Write::UpdateReceipt {
+            record: c,
+            expected_version: a.version,
+        });
+    }
+    writes.push(Write::PutPayment {
+        record: payment,
+        expected_version: expected,
+    });
+    writes
+}
+
+/// What a committed reconciliation did.
+fn outcome(issued: Option<ReceiptRecord>, cancelled: Option<ReceiptRecord>) -> ReceiptOutcome {
+    match (issued, cancelled) {
+        (Some(r), c) => ReceiptOutcome::Issued {
+            receipt_id: r.receipt_id,
+            replaces: c.map(|c| c.receipt_id),
+        },
+        (None, Some(c)) => ReceiptOutcome::Cancelled {
+            receipt_id: c.receipt_id,
+        },
+        (None, None) => ReceiptOutcome::NothingToIssue,
+    }
+}
+
 /// Bring the receipt of payment `payment_key` in line with the payment's money (see the module docs).
+/// One read-decide-commit round per attempt, kept whole so the transaction reads in one place.
 pub async fn reconcile<S, A, C>(
     store: &S,
     archive: &A,
@@ -280,7 +325,15 @@ where
         let current = store.sequence_value(&sequence).await?;
         let issued = if money > Decimal::ZERO {
             let number = format!("{}-R-{fy}-{:06}", seller.number_prefix, current + 1);
-            let r = issue_document(archive, &seller, &inv, &payment, active.as_ref(), &number, now);
+            let r = issue_document(
+                archive,
+                &seller,
+                &inv,
+                &payment,
+                active.as_ref(),
+                &number,
+                now,
+            );
             Some(r.await?)
         } else {
             None
@@ -294,37 +347,15 @@ where
         if let Some(r) = &issued {
             payment.receipts.push(r.receipt_id.clone());
         }
-        let mut writes = Vec::with_capacity(4);
-        if let Some(r) = &issued {
-            writes.push(Write::NextNumber {
-                sequence: &sequence,
-                expected: current,
-            });
-            writes.push(Write::InsertReceipt(r));
-        }
-        if let (Some(c), Some(a)) = (&cancelled, &active) {
-            writes.push(Write::UpdateReceipt {
-                record: c,
-                expected_version: a.version,
-            });
-        }
-        writes.push(Write::PutPayment {
-            record: &payment,
-            expected_version: expected,
-        });
+        let writes = receipt_writes(
+            (&sequence, current),
+            issued.as_ref(),
+            cancelled.as_ref().zip(active.as_ref()),
+            &payment,
+            expected,
+        );
         match store.commit(&writes).await {
-            Ok(()) => {
-                return Ok(match (issued, cancelled) {
-                    (Some(r), c) => ReceiptOutcome::Issued {
-                        receipt_id: r.receipt_id,
-                        replaces: c.map(|c| c.receipt_id),
-                    },
-                    (None, Some(c)) => ReceiptOutcome::Cancelled {
-                        receipt_id: c.receipt_id,
-                    },
-                    (None, None) => ReceiptOutcome::NothingToIssue,
-                });
-            }
+            Ok(()) => return Ok(outcome(issued, cancelled)),
             // Another delivery issued it, a new number was taken, or the payment moved: look again.
             Err(StoreError::Conflict(_)) => {
                 retry

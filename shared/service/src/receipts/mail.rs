@@ -56,7 +56,13 @@ pub fn receipt_doc<'a>(r: &'a ReceiptRecord, inv: &'a InvoiceRecord) -> ReceiptD
 }
 
 /// The receipt mail: a short note, the archived receipt as the HTML part and as an attachment.
-pub fn compose(r: &ReceiptRecord, html: &[u8], from: &str, to: &str, now: DateTime<Utc>) -> Vec<u8> {
+pub fn compose(
+    r: &ReceiptRecord,
+    html: &[u8],
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Vec<u8> {
     let envelope = Envelope {
         from,
         to,
