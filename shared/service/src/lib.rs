@@ -14,7 +14,7 @@
 //! | payments | `payments/apply` | provider payments and payments applied by hand (消込) |
 //! | receipts | `receipts/{issue,mail}` | receipts issued, replaced, cancelled and mailed |
 //! | dunning | `dunning/{schedule,installments,scheduler,sender}` | reminder days, installment plans, the daily run, the reminder mail |
-//! | api | `api/{mod,errors,idempotency,query,views,webhook}` | HTTP routes, idempotent creates, search, JSON views, the providers' webhook |
+//! | api | `api/{mod,http,errors,idempotency,query,views,webhook}` | HTTP routes, request and response, idempotent creates, search, JSON views, the providers' webhook |
 //! | adapters | `search`, `memory` | how stores serve a search; the in-memory adapters (which index by `dunning::schedule::next_action`) |
 //!
 //! Everything a person reads (mail text and HTML, reminder wording, receipts, MIME) is in the pure

@@ -5,7 +5,7 @@
 use seikyu_domain::{Code, FieldError};
 use serde_json::{Value, json};
 
-use crate::api::HttpResponse;
+use crate::api::http::HttpResponse;
 use crate::error::AppError;
 
 pub fn error(

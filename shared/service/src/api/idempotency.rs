@@ -8,7 +8,8 @@ use seikyu_domain::id::is_external_ref;
 use seikyu_domain::parse::invoice_from_json;
 
 use crate::api::errors::{bad, from_app_error};
-use crate::api::{HttpRequest, HttpResponse, views};
+use crate::api::http::{HttpRequest, HttpResponse};
+use crate::api::views;
 use crate::app::App;
 use crate::digest::sha256_hex;
 use crate::error::{AppError, ConflictCode};

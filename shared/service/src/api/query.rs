@@ -9,7 +9,8 @@ use seikyu_domain::values::Amount;
 use serde_json::json;
 
 use crate::api::errors::{bad, from_app_error};
-use crate::api::{HttpRequest, HttpResponse, views};
+use crate::api::http::{HttpRequest, HttpResponse};
+use crate::api::views;
 use crate::app::App;
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
 use crate::record::{InvoiceStatus, SearchQuery, SellerAccount};

@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 
-use crate::api::HttpResponse;
 use crate::api::errors::{error, from_app_error};
+use crate::api::http::HttpResponse;
 use crate::api::views;
 use crate::app::App;
 use crate::error::AppError;

@@ -12,23 +12,14 @@ use crate::app::App;
 use crate::delivery::archived::fetch_verified;
 use crate::error::{AppError, RefusalCode, field};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
-use crate::record::{
-    InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery, SellerAccount, StoredResponse,
-};
+use crate::record::{InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery, SellerAccount};
 
+pub use numbering::Idempotent;
 use numbering::Numbered;
 
 /// Largest invoice input stored with its record (DynamoDB's item limit is 400 KB; the rest of the record
 /// and the index attributes need room too).
 pub const MAX_STORED_INPUT_BYTES: usize = 300_000;
-
-/// A create under a claimed idempotency key: the response is stored in the same transaction as the
-/// invoice, so a retry after any crash replays it. `response` renders it (the API's view of the record).
-#[derive(Clone, Copy)]
-pub struct Idempotent<'a> {
-    pub key: &'a str,
-    pub response: fn(&InvoiceRecord) -> StoredResponse,
-}
 
 impl<S, A, Q, B, C> App<S, A, Q, B, C>
 where

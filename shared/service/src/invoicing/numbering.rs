@@ -11,12 +11,19 @@ use seikyu_einvoice::render;
 use crate::app::App;
 use crate::digest::sha256_hex;
 use crate::error::{AppError, ConflictCode};
-use crate::invoicing::Idempotent;
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, StoreError, Write};
 use crate::record::{
-    Dunning, InvoiceRecord, InvoiceStatus, OutboxEntry, SellerAccount, VoidRecord,
+    Dunning, InvoiceRecord, InvoiceStatus, OutboxEntry, SellerAccount, StoredResponse, VoidRecord,
 };
 use crate::retry::{CONTENDED, Retry};
+
+/// A create under a claimed idempotency key: the response is stored in the same transaction as the
+/// invoice, so a retry after any crash replays it. `response` renders it (the API's view of the record).
+#[derive(Clone, Copy)]
+pub struct Idempotent<'a> {
+    pub key: &'a str,
+    pub response: fn(&InvoiceRecord) -> StoredResponse,
+}
 
 /// How [`App::insert_numbered`] stores a new document.
 pub(super) struct Numbered<'a> {
