@@ -46,11 +46,14 @@ step "cfn-lint infra/template.yaml"
 # (chrono's `clock` feature), tokio or an AWS type in them fails this step even when the workspace builds.
 step "the pure crates build on their own (domain, einvoice, payments, documents)"
 cargo check --locked -p seikyu-domain -p seikyu-einvoice -p seikyu-payments -p seikyu-documents
-impure=$(cargo tree --locked -e normal --prefix none -p seikyu-domain -p seikyu-einvoice -p seikyu-payments \
-  -p seikyu-documents | grep -E '^(tokio|aws-|lambda|seikyu-service|seikyu-aws) ' | sort -u || true)
-if [ -n "$impure" ]; then
-  echo "a pure crate depends on a runtime, AWS or the service layer:" >&2
-  echo "$impure" >&2
+tree=$(cargo tree --locked -e normal --prefix none -p seikyu-domain -p seikyu-einvoice -p seikyu-payments \
+  -p seikyu-documents)
+impure=$(grep -E '^(tokio|aws-[a-z0-9-]+|aws_[a-z_]+|lambda_[a-z_]+|seikyu-service|seikyu-aws) v' <<<"$tree" | sort -u || true)
+clock=$(grep -rnE 'SystemTime::now|Instant::now|Utc::now|Local::now' shared/domain/src shared/einvoice/src \
+  shared/payments/src shared/documents/src || true)
+if [ -n "$impure$clock" ]; then
+  echo "a pure crate depends on a runtime, AWS or the service layer, or reads a clock:" >&2
+  echo "$impure$clock" >&2
   exit 1
 fi
 

@@ -41,10 +41,10 @@ pub struct Config {
     pub issued_queue_url: String,
     pub receipt_queue_url: String,
     pub reminder_queue_url: String,
-    /// The dead-letter queues of the three queues, in the same order.
-    pub issued_dlq_url: String,
-    pub receipt_dlq_url: String,
-    pub reminder_dlq_url: String,
+    /// The dead-letter queues of the three queues, in the same order. Only the queue consumers use them
+    /// (a permanent failure goes there at once); without all three, such a message is redelivered and
+    /// the redrive policy parks it.
+    pub dead_letter_urls: Option<[String; 3]>,
     /// The EventBridge bus for `invoice.paid` and friends.
     pub event_bus_name: String,
     pub sender_email: String,
@@ -69,9 +69,14 @@ impl Config {
             issued_queue_url: var("ISSUED_QUEUE_URL")?,
             receipt_queue_url: var("RECEIPT_QUEUE_URL")?,
             reminder_queue_url: var("REMINDER_QUEUE_URL")?,
-            issued_dlq_url: var("ISSUED_DLQ_URL")?,
-            receipt_dlq_url: var("RECEIPT_DLQ_URL")?,
-            reminder_dlq_url: var("REMINDER_DLQ_URL")?,
+            dead_letter_urls: match (
+                var("ISSUED_DLQ_URL"),
+                var("RECEIPT_DLQ_URL"),
+                var("REMINDER_DLQ_URL"),
+            ) {
+                (Ok(issued), Ok(receipts), Ok(reminders)) => Some([issued, receipts, reminders]),
+                _ => None,
+            },
             event_bus_name: var("EVENT_BUS_NAME")?,
             sender_email: var("SENDER_EMAIL")?,
             admin_key_sha256: var("ADMIN_KEY_SHA256").ok().map(|v| v.to_ascii_lowercase()),
@@ -113,17 +118,20 @@ impl Adapters {
         Adapters {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table),
             archive: S3Archive::new(s3_client(sdk), &config.archive_bucket),
-            queue: SqsQueue::new(
-                aws_sdk_sqs::Client::new(sdk),
-                &config.issued_queue_url,
-                &config.receipt_queue_url,
-                &config.reminder_queue_url,
-            )
-            .with_dead_letter_queues(
-                &config.issued_dlq_url,
-                &config.receipt_dlq_url,
-                &config.reminder_dlq_url,
-            ),
+            queue: {
+                let q = SqsQueue::new(
+                    aws_sdk_sqs::Client::new(sdk),
+                    &config.issued_queue_url,
+                    &config.receipt_queue_url,
+                    &config.reminder_queue_url,
+                );
+                match &config.dead_letter_urls {
+                    Some([issued, receipts, reminders]) => {
+                        q.with_dead_letter_queues(issued, receipts, reminders)
+                    }
+                    None => q,
+                }
+            },
             bus: EventBridgeBus::new(
                 aws_sdk_eventbridge::Client::new(sdk),
                 &config.event_bus_name,

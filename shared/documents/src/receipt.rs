@@ -195,7 +195,6 @@ pub fn html(d: &ReceiptDoc) -> String {
     h
 }
 
-/// The subject line of the receipt mail.
 /// What the receipt mail says around the receipt itself (the mail job has the receipt, not its
 /// invoice: the document it attaches is the one archived at issue).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +221,7 @@ impl<'a> ReceiptDoc<'a> {
     }
 }
 
+/// The subject line of the receipt mail.
 pub fn subject(d: &ReceiptNote) -> String {
     format!("領収書 {0} / Receipt {0} ({1})", d.number, d.issuer_name)
 }

@@ -365,6 +365,10 @@ fn allowance_charge(
 }
 
 /// Read a UBL document.
+///
+/// Kept whole (about 300 lines): it is one pass over the parsed tree that fills the input field by
+/// field, in the order of the UBL schema, so it reads like the mapping table it is; split into
+/// helpers it would scatter that order over many small functions.
 pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
     let root = parse(xml)?;
     let credit = match root.name.as_str() {

@@ -72,7 +72,7 @@ impl Retry {
                 attempts: self.done,
             });
         }
-        backoff(self.done).await;
+        backoff(self.done - 1).await;
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
 use crate::record::{Installment, InstallmentPlan, InvoiceRecord, InvoiceStatus, SellerAccount};
 
 /// `POST /invoices/{id}/installments`: the dates of the parts; the open balance is split evenly in the
-/// currency's minor unit, the remainder on the last part.
+/// invoice's decimals (its document decimals), the remainder on the last part.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstallmentRequest {
@@ -23,7 +23,7 @@ pub struct InstallmentRequest {
 
 pub const MAX_INSTALLMENTS: usize = 36;
 
-/// Split `open` into `n` parts of `decimals` minor units: equal parts rounded down, the remainder on the
+/// Split `open` into `n` parts of `decimals` decimal places: equal parts rounded down, the remainder on the
 /// last. `None` when a part would be zero.
 pub fn split(open: Decimal, n: usize, decimals: u32) -> Option<Vec<Decimal>> {
     let count = Decimal::from(u64::try_from(n).ok()?);
@@ -137,13 +137,14 @@ fn agree(
             "issued, partially_paid or escalated invoices",
         ));
     }
-    let amounts = split(r.open_balance(), req.due_dates.len(), decimals(r)).ok_or_else(|| {
-        field(
-            "due_dates",
-            Code::OutOfRange,
-            "too many parts for the open balance",
-        )
-    })?;
+    let amounts =
+        split(r.open_balance(), req.due_dates.len(), decimals(&r.currency)).ok_or_else(|| {
+            field(
+                "due_dates",
+                Code::OutOfRange,
+                "too many parts for the open balance",
+            )
+        })?;
     r.installments = Some(InstallmentPlan {
         created_at: now,
         paid_before: r.paid_total,
@@ -203,5 +204,12 @@ mod tests {
                 prop_assert!(parts[n - 1] >= parts[0]);
             }
         }
+    }
+
+    /// A BHD balance splits in the invoice's 2 decimals, the remainder on the last part.
+    #[test]
+    fn a_bhd_plan_has_the_invoices_decimals() {
+        let parts = split(d("100.00"), 3, crate::dunning::schedule::decimals("BHD"));
+        assert_eq!(parts, Some(vec![d("33.33"), d("33.33"), d("33.34")]));
     }
 }

@@ -107,8 +107,8 @@ pub fn due(r: &InvoiceRecord, as_of: NaiveDate) -> Option<(Part, Stage)> {
 /// Decimal places of amounts in reminders and installment plans: the invoice's own (its document
 /// decimals: the currency's minor unit capped at the two an e-invoice carries). A BHD invoice states
 /// 2 decimals, so its reminders and parts do too, never 3: the buyer sees the figures of the invoice.
-pub fn decimals(r: &InvoiceRecord) -> u32 {
-    document_decimals(&r.currency).unwrap_or(2)
+pub fn decimals(currency: &str) -> u32 {
+    document_decimals(currency).unwrap_or(2)
 }
 
 /// The late fee (延滞金) accrued on a part on `as_of` under the invoice's policy (zero without one).
@@ -117,6 +117,33 @@ pub fn accrued_fee(r: &InvoiceRecord, part: &Part, as_of: NaiveDate) -> Decimal 
         .policy
         .late_fee_percent
         .map_or(Decimal::ZERO, |p| {
-            late_fee(part.open, p.get(), part.due_date, as_of, decimals(r))
+            late_fee(
+                part.open,
+                p.get(),
+                part.due_date,
+                as_of,
+                decimals(&r.currency),
+            )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reminders and plans state amounts as the invoice does: a BHD invoice carries 2 decimals (the
+    /// e-invoice cap), so its late fee is rounded to 0.01, not to the fils (0.001) of ISO 4217.
+    #[test]
+    fn a_bhd_late_fee_has_the_invoices_decimals() {
+        assert_eq!(
+            (decimals("BHD"), decimals("JPY"), decimals("EUR")),
+            (2, 0, 2)
+        );
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap_or_default();
+        // 1,234.56 x 14.6 % x 20 / 365 = 9.8764...: 9.87 (rounded down), never 9.876.
+        let balance: Decimal = "1234.56".parse().unwrap_or_default();
+        let percent: Decimal = "14.6".parse().unwrap_or_default();
+        let fee = late_fee(balance, percent, day(1), day(21), decimals("BHD"));
+        assert_eq!(fee.to_string(), "9.87");
+    }
 }
