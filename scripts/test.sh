@@ -44,13 +44,13 @@ step "cfn-lint infra/template.yaml"
 
 # The pure crates alone: features are not unified with the rest of the workspace here, so a clock read
 # (chrono's `clock` feature), tokio or an AWS type in them fails this step even when the workspace builds.
-step "the pure crates build on their own (domain, einvoice, payments, documents)"
-cargo check --locked -p seikyu-domain -p seikyu-einvoice -p seikyu-payments -p seikyu-documents
+step "the pure crates build on their own (domain, einvoice, payments, documents, banking)"
+cargo check --locked -p seikyu-domain -p seikyu-einvoice -p seikyu-payments -p seikyu-documents -p seikyu-banking
 tree=$(cargo tree --locked -e normal --prefix none -p seikyu-domain -p seikyu-einvoice -p seikyu-payments \
-  -p seikyu-documents)
+  -p seikyu-documents -p seikyu-banking)
 impure=$(grep -E '^(tokio|aws-[a-z0-9-]+|aws_[a-z_]+|lambda_[a-z_]+|seikyu-service|seikyu-aws) v' <<<"$tree" | sort -u || true)
 clock=$(grep -rnE 'SystemTime::now|Instant::now|Utc::now|Local::now' shared/domain/src shared/einvoice/src \
-  shared/payments/src shared/documents/src || true)
+  shared/payments/src shared/documents/src shared/banking/src || true)
 if [ -n "$impure$clock" ]; then
   echo "a pure crate depends on a runtime, AWS or the service layer, or reads a clock:" >&2
   echo "$impure$clock" >&2

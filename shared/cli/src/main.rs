@@ -8,8 +8,8 @@ use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::{FieldError, Format, InvoiceInput};
 use seikyu_einvoice::{IssueError, render_to_vec};
 
-/// Exit status: 0 done; 1 the invoice was refused (problems listed); 2 wrong usage; 3 a file could not
-/// be read or written.
+/// Exit status: 0 done; 1 the invoice or statement was refused (problems listed); 2 wrong usage; 3 a
+/// file could not be read or written.
 const EXIT_INVALID: u8 = 1;
 const EXIT_IO: u8 = 3;
 
@@ -18,7 +18,8 @@ const EXIT_IO: u8 = 3;
     name = "seikyu",
     version,
     about = "Seikyu (請求): invoices as standards-conformant UBL e-invoices (PINT JP, Peppol BIS 3.0).",
-    after_help = "Exit status: 0 done, 1 invoice refused (each problem printed as path: message (code)), \
+    after_help = "Exit status: 0 done, 1 invoice or statement refused (each problem printed as path: message (code), \
+                  or the statement's record and reason), \
                   2 wrong usage, 3 file could not be read or written."
 )]
 struct Cli {
@@ -64,6 +65,15 @@ enum Command {
     },
     /// Print the JSON Schema of the invoice input.
     Schema,
+    /// Read a bank statement (Zengin 01 A/B or 03, camt.053, camt.054) and print one JSON line per entry.
+    ///
+    /// Keys: format, account, entry_id, booking_date, value_date, direction, amount, currency,
+    /// payer_name, payer_name_normalized, reference, reversal. A refused file prints nothing on standard
+    /// output and exits 1 with the record and the reason on standard error.
+    Statement {
+        /// The statement file ('-' for standard input).
+        file: PathBuf,
+    },
 }
 
 fn read_input(path: &PathBuf) -> std::io::Result<Vec<u8>> {
@@ -154,6 +164,52 @@ fn render(
     ExitCode::SUCCESS
 }
 
+fn statement(file: PathBuf) -> ExitCode {
+    let source = file.display().to_string();
+    let limit = seikyu_banking::MAX_STATEMENT_BYTES;
+    // Bounded before reading: a file larger than any statement is refused without loading it.
+    let read = if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), limit + 1),
+            &mut buf,
+        )
+        .map(|_| buf)
+    } else {
+        std::fs::File::open(&file).and_then(|f| {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut buf)
+                .map(|_| buf)
+        })
+    };
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {source}: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    match seikyu_banking::parse(&bytes) {
+        Ok(st) => {
+            let mut out = String::new();
+            for e in &st.entries {
+                out.push_str(&e.json_line());
+                out.push('\n');
+            }
+            if let Err(e) = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes())
+            {
+                eprintln!("error: cannot write standard output: {e}");
+                return ExitCode::from(EXIT_IO);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {source} was refused: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -187,6 +243,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Statement { file } => statement(file),
         Command::Schema => {
             let schema = schemars::schema_for!(InvoiceInput);
             match serde_json::to_string_pretty(&schema) {

@@ -24,6 +24,7 @@ fn every_command_has_help() {
         &["render", "--help"],
         &["demo", "--help"],
         &["schema", "--help"],
+        &["statement", "--help"],
     ] {
         let o = seikyu(args);
         assert!(o.status.success(), "{args:?}");
@@ -213,4 +214,82 @@ fn the_committed_schema_is_the_generated_one() {
 fn the_documented_example_renders() {
     let o = seikyu(&["render", "docs/invoice-example.json", "-o", "/dev/null"]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn statement_prints_one_json_line_per_entry_or_refuses_with_the_record() {
+    use seikyu_banking::zengin::write::{AccountHead, Deposit, notice};
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date");
+    let deposit = |no: u32, amount: u64, payer: &str, cancelled: bool| Deposit {
+        reference_no: no,
+        date: day,
+        amount,
+        payer: payer.into(),
+        remitter_code: None,
+        edi: Some("EDI1".into()),
+        cancelled,
+    };
+    let head = AccountHead {
+        bank: "0001".into(),
+        branch: "100".into(),
+        kind: 1,
+        number: "1234567".into(),
+        name: "ｾｲｷﾕｳ".into(),
+    };
+    let file = notice(
+        &head,
+        day,
+        &[
+            deposit(1, 110_000, "ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", false),
+            deposit(1, 110_000, "ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", true),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.txt");
+    std::fs::write(&good, &file).expect("written");
+    let o = seikyu(&["statement", good.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = vec![
+        "format",
+        "account",
+        "entry_id",
+        "booking_date",
+        "value_date",
+        "direction",
+        "amount",
+        "currency",
+        "payer_name",
+        "payer_name_normalized",
+        "reference",
+        "reversal",
+    ];
+    want.sort_unstable();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, want);
+    assert_eq!(lines[0]["amount"], "110000");
+    assert_eq!(lines[1]["direction"], "debit");
+    assert_eq!(lines[1]["reversal"], true);
+    // A file that fails its own trailer: nothing on standard output, exit 1, the record on stderr.
+    let mut bad = file.clone();
+    let trailer = bad.len() - 2 * 202 + 2;
+    bad[trailer + 7] = b'9';
+    let bad_path = dir.path().join("bad.txt");
+    std::fs::write(&bad_path, &bad).expect("written");
+    let o = seikyu(&["statement", bad_path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("record 4: trailer"), "{}", stderr(&o));
 }
