@@ -119,6 +119,7 @@ async fn main() {
             profile: fixture("jp-standard-10-lines").seller,
             default_credit_limit: None,
             dunning_policy: None,
+            banking: None,
         })
         .await
         .expect("seller");

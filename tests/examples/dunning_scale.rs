@@ -171,6 +171,7 @@ async fn main() {
                 profile: fixture("jp-three-lines-105-yen-floor").seller,
                 default_credit_limit: None,
                 dunning_policy: None,
+                banking: None,
             })
             .await
             .expect("seller");

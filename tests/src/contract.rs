@@ -86,6 +86,7 @@ pub async fn seller<S: Store>(app: &TestApp<S>, limit: Option<Decimal>) -> (Sell
         profile: fixture("jp-standard-10-lines").seller,
         default_credit_limit: limit.map(|l| l.try_into().expect("a limit in range")),
         dunning_policy: None,
+        banking: None,
     };
     app.create_seller(new).await.expect("seller created")
 }
@@ -135,6 +136,7 @@ pub async fn tenants_and_keys<S: Store>(app: Arc<TestApp<S>>) {
         profile: account.profile.clone(),
         default_credit_limit: None,
         dunning_policy: None,
+        banking: None,
     };
     assert!(matches!(
         app.create_seller(again).await,
@@ -392,6 +394,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         CustomerUpdate {
             credit_limit: Some("100000".parse().expect("amount")),
             late_payments_12m: Count::known(0),
+            kana_names: Vec::new(),
         },
     )
     .await
@@ -450,6 +453,7 @@ pub async fn screening<S: Store>(app: Arc<TestApp<S>>) {
         CustomerUpdate {
             credit_limit: None,
             late_payments_12m: Count::known(3),
+            kana_names: Vec::new(),
         },
     )
     .await

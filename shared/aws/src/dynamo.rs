@@ -12,6 +12,8 @@
 //! | applied event | `SELLER#{id}` | `EVT#{provider}#{event}` | the exactly-once marker of a webhook event |
 //! | payment | `SELLER#{id}` | `PAY#{provider}:{payment}` | `doc` = PaymentRecord JSON, `version` |
 //! | receipt | `SELLER#{id}` | `RCPT#{receipt}` | `doc` = ReceiptRecord JSON, `version` |
+//! | bank lookup | `BANK#{seller}` | `{key}` (`va:…`, `pc:…`, `name:…`, …) | `vals`: a string set |
+//! | statement import | `SELLER#{id}` | `STMT#{sha256}` | `doc` = StatementImport JSON |
 //!
 //! Indexes (the first three project every attribute): `ByCustomer` (GSI1: seller#customer / date#id),
 //! `ByIssueDate` (GSI2: seller / date#id), `ByAmount` (GSI3: seller / amount#id) and the sparse
@@ -31,12 +33,12 @@ use rust_decimal::Decimal;
 use seikyu_domain::DocumentType;
 use seikyu_service::dunning;
 use seikyu_service::ports::{
-    Claim, DueReminders, IdempotencyStore, InvoiceStore, OpenBalance, OutboxStore, PaymentStore,
-    ReceiptStore, StoreError, TenantStore, Write,
+    BankStore, Claim, DueReminders, IdempotencyStore, InvoiceStore, OpenBalance, OpenItem,
+    OutboxStore, PaymentStore, ReceiptStore, StoreError, TenantStore, Write,
 };
 use seikyu_service::record::{
     Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, ReceiptRecord, SearchQuery,
-    SellerAccount, StoredResponse,
+    SellerAccount, StatementImport, StoredResponse,
 };
 use seikyu_service::search::{self, Index};
 use serde::Serialize;
@@ -100,6 +102,7 @@ pub fn invoice_item(r: &InvoiceRecord) -> Result<Item, StoreError> {
     item.insert("status".into(), s(r.status.as_str()));
     item.insert("payable".into(), n(r.payable));
     item.insert("paid_total".into(), n(r.paid_total));
+    item.insert("fees_absorbed".into(), n(r.fees_absorbed));
     item.insert("currency".into(), s(&r.currency));
     item.insert("issue_date".into(), s(r.issue_date.to_string()));
     item.insert(
@@ -965,6 +968,250 @@ impl PaymentStore for DynamoStore {
             }
         }
         all.sort_by_key(|p| p.updated_at);
+        Ok(all)
+    }
+}
+
+fn bank_pk(seller: &str) -> String {
+    format!("BANK#{seller}")
+}
+
+fn decimal(i: &Item, k: &str) -> Decimal {
+    i.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
+}
+
+impl DynamoStore {
+    /// `ADD` or `DELETE` one value of a lookup set.
+    async fn change_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+        add: bool,
+    ) -> Result<(), StoreError> {
+        let expr = if add { "ADD vals :v" } else { "DELETE vals :v" };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(bank_pk(seller_id)))
+            .key("SK", s(key))
+            .update_expression(expr)
+            .expression_attribute_values(":v", AttributeValue::Ss(vec![value.to_string()]))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl BankStore for DynamoStore {
+    async fn bank_key(&self, seller_id: &str, key: &str) -> Result<Vec<String>, StoreError> {
+        let item = self.get_item(bank_pk(seller_id), key).await?;
+        let mut v = item
+            .and_then(|i| i.get("vals").and_then(|v| v.as_ss().ok()).cloned())
+            .unwrap_or_default();
+        v.sort();
+        Ok(v)
+    }
+    async fn add_bank_key(&self, seller_id: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.change_bank_key(seller_id, key, value, true).await
+    }
+    async fn remove_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        self.change_bank_key(seller_id, key, value, false).await
+    }
+    async fn claim_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(bank_pk(seller_id)))
+            .key("SK", s(key))
+            .update_expression("ADD vals :v")
+            .condition_expression("attribute_not_exists(vals) OR contains(vals, :s)")
+            .expression_attribute_values(":v", AttributeValue::Ss(vec![value.to_string()]))
+            .expression_attribute_values(":s", s(value))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+    async fn bank_keys_with_prefix(
+        &self,
+        seller_id: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
+                .filter_expression("attribute_exists(vals)")
+                .expression_attribute_values(":pk", s(bank_pk(seller_id)))
+                .expression_attribute_values(":p", s(prefix))
+                .set_limit(i32::try_from(limit.min(1000)).ok())
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in out.items.unwrap_or_default() {
+                let key = get_s(&i, "SK").unwrap_or_default().to_string();
+                let mut vals = i
+                    .get("vals")
+                    .and_then(|v| v.as_ss().ok())
+                    .cloned()
+                    .unwrap_or_default();
+                vals.sort();
+                all.push((key, vals));
+                if all.len() >= limit {
+                    return Ok(all);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(all),
+            }
+        }
+    }
+    async fn open_invoices(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+    ) -> Result<Vec<OpenItem>, StoreError> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("ByCustomer")
+                .key_condition_expression("GSI1PK = :pk")
+                .filter_expression(
+                    "currency = :c AND document_type = :inv AND #st IN (:s1, :s2, :s3)",
+                )
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":pk", s(format!("{seller_id}#{customer_id}")))
+                .expression_attribute_values(":c", s(currency))
+                .expression_attribute_values(":inv", s("invoice"))
+                .expression_attribute_values(":s1", s("issued"))
+                .expression_attribute_values(":s2", s("partially_paid"))
+                .expression_attribute_values(":s3", s("escalated"))
+                .projection_expression("SK, payable, paid_total, fees_absorbed, due_date, issue_date")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in out.items.unwrap_or_default() {
+                let id = get_s(&i, "SK").unwrap_or_default().trim_start_matches("INV#").to_string();
+                let balance =
+                    decimal(&i, "payable") - decimal(&i, "paid_total") - decimal(&i, "fees_absorbed");
+                if balance <= Decimal::ZERO {
+                    continue;
+                }
+                let date = |k: &str| get_s(&i, k).and_then(|d| d.parse::<NaiveDate>().ok());
+                all.push(OpenItem {
+                    number: id.clone(),
+                    invoice_id: id,
+                    due_date: date("due_date"),
+                    issue_date: date("issue_date").unwrap_or_default(),
+                    balance,
+                });
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(all),
+            }
+        }
+    }
+    async fn put_import(&self, import: &StatementImport) -> Result<StatementImport, StoreError> {
+        let mut item: Item = HashMap::new();
+        item.insert("PK".into(), s(invoice_pk(&import.seller_id)));
+        item.insert("SK".into(), s(format!("STMT#{}", import.import_id)));
+        item.insert("doc".into(), to_doc(import)?);
+        match self.put_new(item, "statement import").await {
+            Ok(()) => Ok(import.clone()),
+            Err(StoreError::Conflict(_)) => self
+                .get_import(&import.seller_id, &import.import_id)
+                .await?
+                .ok_or_else(|| StoreError::Unavailable("import vanished".into())),
+            Err(e) => Err(e),
+        }
+    }
+    async fn update_import(&self, import: &StatementImport) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(invoice_pk(&import.seller_id)))
+            .item("SK", s(format!("STMT#{}", import.import_id)))
+            .item("doc", to_doc(import)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+    async fn get_import(
+        &self,
+        seller_id: &str,
+        import_id: &str,
+    ) -> Result<Option<StatementImport>, StoreError> {
+        self.get_item(invoice_pk(seller_id), &format!("STMT#{import_id}"))
+            .await?
+            .map(|i| from_doc(&i))
+            .transpose()
+    }
+    async fn imports(
+        &self,
+        seller_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StatementImport>, StoreError> {
+        let mut all: Vec<StatementImport> = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
+                .expression_attribute_values(":pk", s(invoice_pk(seller_id)))
+                .expression_attribute_values(":p", s("STMT#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in out.items.unwrap_or_default() {
+                all.push(from_doc(&i)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.import_id.cmp(&a.import_id)));
+        all.truncate(limit);
         Ok(all)
     }
 }

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 /// A seller's matching settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// The largest shortfall read as a transfer fee the payer deducted (default ¥880, the highest fee on
     /// the banks' published lists).
@@ -147,6 +148,8 @@ pub enum Reason {
     NoRule,
     /// A credit with no money in it, or not a credit.
     NotADeposit,
+    /// A reversal (取消, 訂正, RvslInd) of a deposit Seikyu has not seen.
+    UnknownReversal,
 }
 
 /// A place a person might apply the deposit, best first.

@@ -161,6 +161,7 @@ fn unmatched_words(reason: &seikyu_payments::ledger::Unmatched) -> String {
         }
         Unmatched::SellerMismatch => "it names another seller".into(),
         Unmatched::NotPayable => "the invoice takes no payments (void or a credit note)".into(),
+        Unmatched::Deposit { reason } => format!("no rule could place the deposit ({reason})"),
     }
 }
 
@@ -170,6 +171,7 @@ fn provider_words(p: seikyu_payments::Provider) -> &'static str {
         seikyu_payments::Provider::Stripe => "Stripe",
         seikyu_payments::Provider::Komoju => "KOMOJU",
         seikyu_payments::Provider::Generic => "bank connector",
+        seikyu_payments::Provider::Bank => "bank statement",
     }
 }
 
@@ -191,6 +193,7 @@ async fn onboard(
         profile: first.seller.clone(),
         default_credit_limit: None,
         dunning_policy: Some(dunning_policy),
+        banking: None,
     };
     app.create_seller(new)
         .await
@@ -688,6 +691,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
                 Amount::new(limit).map_err(|e| DemoError::Data("customer", e.to_string()))?,
             ),
             late_payments_12m: Count::known(0),
+            kana_names: Vec::new(),
         },
     )
     .await

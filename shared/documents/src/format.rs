@@ -54,9 +54,22 @@ pub fn bank_transfer_lines(inv: &InvoiceInput, number: &str) -> Option<Vec<Strin
     if let Some(name) = &b.account_name {
         lines.push(format!("名義 / Holder: {name}"));
     }
-    lines.push(format!(
-        "お振込の際は請求書番号 {number} をご記入ください。/ Please quote {number} as the payment reference."
-    ));
+    lines.push(match inv.payment_reference.as_deref() {
+        // A payer code survives where banks cut the remitter name: it goes before the name.
+        Some(code) if seikyu_banking::payer_code::is_valid(code) => format!(
+            "お振込の際は、振込依頼人名の前に番号 {code} をご入力ください（例: {code} ﾔﾏﾀﾞｼﾖｳｼﾞ）。/ When you transfer, put {code} before your name as the remitter."
+        ),
+        Some(rf) if seikyu_banking::rf::parse(rf).is_some() => format!(
+            "お振込の際は参照番号 {0} をご記入ください。/ Please quote the creditor reference {0}.",
+            seikyu_banking::rf::grouped(rf)
+        ),
+        Some(other) => format!(
+            "お振込の際は {other} をご記入ください。/ Please quote {other} as the payment reference."
+        ),
+        None => format!(
+            "お振込の際は請求書番号 {number} をご記入ください。/ Please quote {number} as the payment reference."
+        ),
+    });
     Some(lines)
 }
 

@@ -58,6 +58,10 @@ pub struct InvoiceInput {
     /// Payment terms as text (BT-20), e.g. "月末締め翌月末払い / Net 30".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_terms: Option<String>,
+    /// Remittance information the payer quotes (BT-83). Default: the invoice number. Seikyu sets it to
+    /// the buyer's payer code (振込依頼人番号) or an ISO 11649 RF reference when the seller uses them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_reference: Option<String>,
     /// Free-text note (BT-22).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

@@ -1103,6 +1103,7 @@ fn check_header(v: &mut V<'_>) {
         v.date("delivery_date", d);
     }
     v.opt_text("payment_terms", input.payment_terms.as_deref(), 1_000);
+    v.opt_text("payment_reference", input.payment_reference.as_deref(), 35);
     v.opt_text("note", input.note.as_deref(), MAX_NOTE);
     v.opt_text("buyer_reference", input.buyer_reference.as_deref(), MAX_ID);
     v.opt_text("order_reference", input.order_reference.as_deref(), MAX_ID);

@@ -658,6 +658,11 @@ pub fn read(xml: &str) -> Result<ReadDocument, ReadError> {
             "Delivery/ActualDeliveryDate",
         )?,
         payment_terms: r.text_of(&["PaymentTerms", "Note"]),
+        // A payment id other than the number is the payer's reference (payer code, RF).
+        payment_reference: r
+            .all("PaymentMeans")
+            .find_map(|pm| pm.text_of(&["PaymentID"]))
+            .filter(|id| r.text_of(&["ID"]).as_deref() != Some(id.as_str())),
         note: r.text_of(&["Note"]),
         buyer_reference: r.text_of(&["BuyerReference"]),
         order_reference: r.text_of(&["OrderReference", "ID"]),

@@ -489,7 +489,10 @@ fn write_payment<W: Write>(
     };
     x.start("cac:PaymentMeans")?;
     x.text("cbc:PaymentMeansCode", code)?;
-    x.text("cbc:PaymentID", number)?;
+    x.text(
+        "cbc:PaymentID",
+        invoice.payment_reference.as_deref().unwrap_or(number),
+    )?;
     x.start("cac:PayeeFinancialAccount")?;
     x.text("cbc:ID", &bank.account_id)?;
     x.opt_text("cbc:Name", bank.account_name.as_deref())?;

@@ -17,9 +17,12 @@ pub enum Provider {
     Stripe,
     Komoju,
     Generic,
+    /// A deposit read from a bank statement (never a webhook).
+    Bank,
 }
 
 impl Provider {
+    /// A provider that sends webhooks.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "stripe" => Provider::Stripe,
@@ -28,11 +31,19 @@ impl Provider {
             _ => return None,
         })
     }
+    /// The provider part of a payment key (`stripe:pi_...`, `bank:...`).
+    pub fn from_key(s: &str) -> Option<Self> {
+        match s {
+            "bank" => Some(Provider::Bank),
+            other => Provider::parse(other),
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Stripe => "stripe",
             Provider::Komoju => "komoju",
             Provider::Generic => "generic",
+            Provider::Bank => "bank",
         }
     }
 }

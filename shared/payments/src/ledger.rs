@@ -131,6 +131,8 @@ pub enum Unmatched {
     SellerMismatch,
     /// The invoice cannot take payments (void, a credit note).
     NotPayable,
+    /// A bank deposit no rule could place (`reason` as the matcher names it).
+    Deposit { reason: String },
 }
 
 /// Match a payment to an invoice's currency and seller.

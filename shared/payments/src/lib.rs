@@ -119,5 +119,7 @@ fn verify_and_parse_any(
             )?;
             Ok(events::parse_generic(id, req.body)?)
         }
+        // Bank deposits come from statements, never through a webhook.
+        Provider::Bank => Err(WebhookError::Parse(ParseError::Field("provider"))),
     }
 }

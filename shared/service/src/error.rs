@@ -51,6 +51,8 @@ pub enum RefusalCode {
     ScreeningRejected,
     /// A sum beyond what Seikyu holds.
     AmountTooLarge,
+    /// A bank statement refused whole (details name the record and why); nothing from it is applied.
+    StatementRefused,
 }
 
 impl RefusalCode {
@@ -59,6 +61,7 @@ impl RefusalCode {
             RefusalCode::SellerMismatch => "seller_mismatch",
             RefusalCode::ScreeningRejected => "screening_rejected",
             RefusalCode::AmountTooLarge => "amount_too_large",
+            RefusalCode::StatementRefused => "statement_refused",
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod memory;
 pub mod payments;
 pub mod ports;
 pub mod receipts;
+pub mod reconciliation;
 pub mod record;
 pub mod retry;
 pub mod search;

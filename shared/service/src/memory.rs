@@ -9,13 +9,13 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::{
-    ArchiveError, BusError, Claim, Clock, DocumentArchive, DueReminders, EventBus,
-    IdempotencyStore, InvoiceStore, MailError, Mailer, MessageQueue, OpenBalance, OutboxStore,
-    PaymentStore, QueueError, ReceiptStore, StoreError, TenantStore, Write,
+    ArchiveError, BankStore, BusError, Claim, Clock, DocumentArchive, DueReminders, EventBus,
+    IdempotencyStore, InvoiceStore, MailError, Mailer, MessageQueue, OpenBalance, OpenItem,
+    OutboxStore, PaymentStore, QueueError, ReceiptStore, StoreError, TenantStore, Write,
 };
 use crate::record::{
     BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, QueueName,
-    ReceiptRecord, SearchQuery, SellerAccount, StoredResponse,
+    ReceiptRecord, SearchQuery, SellerAccount, StatementImport, StoredResponse,
 };
 use crate::search::{self, Index};
 
@@ -39,6 +39,12 @@ struct State {
     events: std::collections::HashSet<(String, String, String)>,
     payments: BTreeMap<(String, String), PaymentRecord>,
     receipts: BTreeMap<(String, String), ReceiptRecord>,
+    /// (seller, customer) -> invoice ids: the by-customer index.
+    by_customer: HashMap<(String, String), std::collections::BTreeSet<String>>,
+    bank_keys: BTreeMap<(String, String), Vec<String>>,
+    imports: BTreeMap<(String, String), StatementImport>,
+    /// Items bank reconciliation read (keys, index entries, imports): what an import costs.
+    bank_reads: u64,
 }
 
 #[derive(Debug, Default)]
@@ -321,6 +327,12 @@ fn apply(s: &mut State, w: &Write<'_>) {
             s.sequences.insert((*sequence).to_string(), expected + 1);
         }
         Write::Insert(r) | Write::Update { record: r, .. } => {
+            if let Some(c) = &r.customer_id {
+                s.by_customer
+                    .entry((r.seller_id.clone(), c.clone()))
+                    .or_default()
+                    .insert(r.invoice_id.clone());
+            }
             s.invoices
                 .insert((r.seller_id.clone(), r.invoice_id.clone()), (*r).clone());
         }
@@ -518,6 +530,161 @@ impl PaymentStore for MemoryStore {
                 .cloned()
                 .collect();
             v.sort_by_key(|p| p.updated_at);
+            Ok(v)
+        })
+    }
+}
+
+impl MemoryStore {
+    /// Items bank reconciliation has read so far (see [`State::bank_reads`]).
+    pub fn bank_reads(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.bank_reads)
+    }
+}
+
+impl BankStore for MemoryStore {
+    async fn bank_key(&self, seller_id: &str, key: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|s| {
+            s.bank_reads += 1;
+            Ok(s.bank_keys
+                .get(&(seller_id.to_string(), key.to_string()))
+                .cloned()
+                .unwrap_or_default())
+        })
+    }
+    async fn add_bank_key(&self, seller_id: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.with(|s| {
+            let v = s
+                .bank_keys
+                .entry((seller_id.to_string(), key.to_string()))
+                .or_default();
+            if !v.iter().any(|x| x == value) {
+                v.push(value.to_string());
+                v.sort();
+            }
+            Ok(())
+        })
+    }
+    async fn remove_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|s| {
+            let k = (seller_id.to_string(), key.to_string());
+            if let Some(v) = s.bank_keys.get_mut(&k) {
+                v.retain(|x| x != value);
+                if v.is_empty() {
+                    s.bank_keys.remove(&k);
+                }
+            }
+            Ok(())
+        })
+    }
+    async fn claim_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        self.with(|s| {
+            let v = s
+                .bank_keys
+                .entry((seller_id.to_string(), key.to_string()))
+                .or_default();
+            if v.is_empty() {
+                v.push(value.to_string());
+                return Ok(true);
+            }
+            Ok(v.len() == 1 && v[0] == value)
+        })
+    }
+    async fn bank_keys_with_prefix(
+        &self,
+        seller_id: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        self.with(|s| {
+            let out: Vec<(String, Vec<String>)> = s
+                .bank_keys
+                .range((seller_id.to_string(), prefix.to_string())..)
+                .take_while(|((sid, k), _)| sid == seller_id && k.starts_with(prefix))
+                .take(limit)
+                .map(|((_, k), v)| (k.clone(), v.clone()))
+                .collect();
+            s.bank_reads += out.len().max(1) as u64;
+            Ok(out)
+        })
+    }
+    async fn open_invoices(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+    ) -> Result<Vec<OpenItem>, StoreError> {
+        self.with(|s| {
+            let ids = s
+                .by_customer
+                .get(&(seller_id.to_string(), customer_id.to_string()))
+                .cloned()
+                .unwrap_or_default();
+            s.bank_reads += ids.len().max(1) as u64;
+            Ok(ids
+                .iter()
+                .filter_map(|id| s.invoices.get(&(seller_id.to_string(), id.clone())))
+                .filter(|r| r.currency == currency && crate::reconciliation::auto_payable(r))
+                .map(|r| OpenItem {
+                    invoice_id: r.invoice_id.clone(),
+                    number: r.number.clone(),
+                    due_date: r.due_date,
+                    issue_date: r.issue_date,
+                    balance: r.open_balance(),
+                })
+                .collect())
+        })
+    }
+    async fn put_import(&self, import: &StatementImport) -> Result<StatementImport, StoreError> {
+        self.with(|s| {
+            let k = (import.seller_id.clone(), import.import_id.clone());
+            Ok(s.imports.entry(k).or_insert_with(|| import.clone()).clone())
+        })
+    }
+    async fn update_import(&self, import: &StatementImport) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.imports.insert(
+                (import.seller_id.clone(), import.import_id.clone()),
+                import.clone(),
+            );
+            Ok(())
+        })
+    }
+    async fn get_import(
+        &self,
+        seller_id: &str,
+        import_id: &str,
+    ) -> Result<Option<StatementImport>, StoreError> {
+        self.with(|s| {
+            Ok(s.imports
+                .get(&(seller_id.to_string(), import_id.to_string()))
+                .cloned())
+        })
+    }
+    async fn imports(
+        &self,
+        seller_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StatementImport>, StoreError> {
+        self.with(|s| {
+            let mut v: Vec<StatementImport> = s
+                .imports
+                .values()
+                .filter(|i| i.seller_id == seller_id)
+                .cloned()
+                .collect();
+            v.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.import_id.cmp(&a.import_id)));
+            v.truncate(limit);
             Ok(v)
         })
     }

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::record::{
     BusEvent, Customer, InvoiceRecord, OutboxEntry, Page, PaymentRecord, QueueMessage, QueueName,
-    ReceiptRecord, SearchQuery, SellerAccount, StoredResponse,
+    ReceiptRecord, SearchQuery, SellerAccount, StatementImport, StoredResponse,
 };
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -228,14 +228,107 @@ pub trait ReceiptStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
 }
 
+/// An open invoice as bank reconciliation reads it (from the by-customer index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItem {
+    pub invoice_id: String,
+    pub number: String,
+    pub due_date: Option<NaiveDate>,
+    pub issue_date: NaiveDate,
+    pub balance: rust_decimal::Decimal,
+}
+
+/// Bank reconciliation's lookups: small keyed sets per seller (`va:{account}`, `pc:{code}`,
+/// `rf:{reference}`, `name:{normalised name}`, `ref:{account}:{bank ref}`, the virtual-account pool),
+/// statement imports, and a buyer's open invoices. Each lookup reads one item or one index range, so an
+/// import reads on the order of its entries, never all invoices.
+pub trait BankStore: Send + Sync {
+    /// The values under `key` (empty when none).
+    fn bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// Add `value` to the set under `key` (adding it again changes nothing).
+    fn add_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Remove `value` from the set under `key` (no error when absent).
+    fn remove_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Make `value` the one value under `key` if the key is free: `true` when it is now `value` (taken
+    /// now or before by the same value), `false` when another value holds it.
+    fn claim_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Keys starting with `prefix`, in key order, at most `limit`, with their values.
+    fn bank_keys_with_prefix(
+        &self,
+        seller_id: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<String>)>, StoreError>> + Send;
+    /// Open invoices (issued, partially paid, escalated) of a buyer in `currency`, from the by-customer
+    /// index.
+    fn open_invoices(
+        &self,
+        seller_id: &str,
+        customer_id: &str,
+        currency: &str,
+    ) -> impl Future<Output = Result<Vec<OpenItem>, StoreError>> + Send;
+    /// Create an import record, or return the one with its id (the same file imported again).
+    fn put_import(
+        &self,
+        import: &StatementImport,
+    ) -> impl Future<Output = Result<StatementImport, StoreError>> + Send;
+    fn update_import(
+        &self,
+        import: &StatementImport,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_import(
+        &self,
+        seller_id: &str,
+        import_id: &str,
+    ) -> impl Future<Output = Result<Option<StatementImport>, StoreError>> + Send;
+    /// A seller's imports, newest first, at most `limit`.
+    fn imports(
+        &self,
+        seller_id: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StatementImport>, StoreError>> + Send;
+}
+
 /// Everything Seikyu keeps, as one bound; the DynamoDB and the in-memory store implement all of it.
 pub trait Store:
-    TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + ReceiptStore
+    TenantStore
+    + IdempotencyStore
+    + InvoiceStore
+    + OutboxStore
+    + PaymentStore
+    + ReceiptStore
+    + BankStore
 {
 }
 
-impl<T: TenantStore + IdempotencyStore + InvoiceStore + OutboxStore + PaymentStore + ReceiptStore>
-    Store for T
+impl<
+    T: TenantStore
+        + IdempotencyStore
+        + InvoiceStore
+        + OutboxStore
+        + PaymentStore
+        + ReceiptStore
+        + BankStore,
+> Store for T
 {
 }
 

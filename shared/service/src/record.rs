@@ -25,7 +25,54 @@ pub struct SellerAccount {
     /// issued under); `None`: the documented defaults ([`Policy::default`]).
     #[serde(default)]
     pub dunning_policy: Option<Policy>,
+    /// How bank deposits are matched (入金消込) and which identifiers invoices carry.
+    #[serde(default)]
+    pub banking: BankSettings,
     pub created_at: DateTime<Utc>,
+}
+
+/// Whether a virtual account or payer code belongs to a buyer or to one invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignPer {
+    #[default]
+    Buyer,
+    Invoice,
+}
+
+/// A seller's bank reconciliation settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankSettings {
+    /// The accounts statements may be about: the seller's own (Zengin `bank-branch-type-number`, or an
+    /// IBAN). Virtual accounts loaded into the pool count too. A statement naming another account is
+    /// refused.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// Matching: the transfer-fee tolerance and whether a fee-short invoice counts as paid.
+    #[serde(default)]
+    pub matching: seikyu_banking::matcher::Settings,
+    /// Give each buyer (or invoice) a payer code (振込依頼人番号) to put before its name.
+    #[serde(default)]
+    pub payer_codes: bool,
+    /// Virtual accounts and payer codes per buyer or per invoice.
+    #[serde(default)]
+    pub assign: AssignPer,
+    /// Give Peppol BIS invoices an ISO 11649 RF reference (`RF` + check digits + the number without
+    /// separators) as their payment id, read back from camt remittance information.
+    #[serde(default)]
+    pub rf_references: bool,
+}
+
+impl Default for BankSettings {
+    fn default() -> Self {
+        BankSettings {
+            accounts: Vec::new(),
+            matching: seikyu_banking::matcher::Settings::default(),
+            payer_codes: false,
+            assign: AssignPer::Buyer,
+            rf_references: false,
+        }
+    }
 }
 
 /// A buyer as the seller manages it (credit limit, payment record).
@@ -35,6 +82,18 @@ pub struct Customer {
     pub customer_id: String,
     pub credit_limit: Option<Decimal>,
     pub late_payments_12m: u32,
+    /// The buyer's names as its bank writes them (kana), registered by the seller.
+    #[serde(default)]
+    pub kana_names: Vec<String>,
+    /// Payer names learned from deposits a person applied to this buyer (normalised).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The buyer's payer code (振込依頼人番号), once given.
+    #[serde(default)]
+    pub payer_code: Option<String>,
+    /// The buyer's virtual account (バーチャル口座), once given.
+    #[serde(default)]
+    pub virtual_account: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -209,6 +268,10 @@ pub struct InvoiceRecord {
     /// Paid beyond the amount due: the buyer's credit balance from this invoice.
     #[serde(default)]
     pub overpaid: Decimal,
+    /// Transfer fees the payer deducted and the seller absorbed (振込手数料): they count toward settling
+    /// the invoice, not toward the money received.
+    #[serde(default)]
+    pub fees_absorbed: Decimal,
     /// A mailer has claimed the send until then (so two deliveries of one message cannot both send).
     #[serde(default)]
     pub email_sending_until: Option<DateTime<Utc>>,
@@ -242,7 +305,7 @@ impl InvoiceRecord {
 
     /// What is still due.
     pub fn open_balance(&self) -> Decimal {
-        (self.payable - self.paid_total).max(Decimal::ZERO)
+        (self.payable - self.paid_total - self.fees_absorbed).max(Decimal::ZERO)
     }
 }
 
@@ -258,8 +321,91 @@ pub struct PaymentRecord {
     /// Receipts issued for this payment, oldest first (at most the last is active).
     #[serde(default)]
     pub receipts: Vec<String>,
+    /// A bank deposit: where it came from and what was decided (on the deposit and on each part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<BankDeposit>,
     pub version: u64,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A deposit read from a bank statement. The deposit's own payment record (`bank:{deposit id}`) holds its
+/// money and the decision; when applied, each invoice it pays gets a part (`bank:{deposit id}.p{n}`), a
+/// payment applied to that invoice exactly as a card payment is (receipt, bus event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankDeposit {
+    /// The statement import that first brought the entry.
+    pub import_id: String,
+    pub account: String,
+    pub entry_id: String,
+    pub booking_date: NaiveDate,
+    pub payer_name: Option<String>,
+    pub payer_name_normalized: Option<String>,
+    pub reference: Option<String>,
+    /// On a part: the deposit it is part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+    /// On the deposit: what was decided, by the matcher or a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DepositDecision>,
+    /// The statement entry that reversed the deposit (取消, 訂正, RvslInd).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversed_by: Option<String>,
+}
+
+/// Why a deposit went where it went, or why it stayed unapplied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositDecision {
+    pub decision: seikyu_banking::matcher::Decision,
+    /// Payment keys of the parts, in allocation order (empty while unapplied).
+    pub parts: Vec<String>,
+    /// Transfer fees deducted by the payer, in total.
+    pub fee: Decimal,
+    /// Whether the seller absorbed them (the invoices count as paid), per its setting at the time.
+    #[serde(default)]
+    pub fees_absorbed: bool,
+    /// A sentence for a person.
+    pub explanation: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A statement file imported once: its archive copy and what became of its entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementImport {
+    pub seller_id: String,
+    /// The SHA-256 of the file: importing the same bytes again is the same import.
+    pub import_id: String,
+    pub archive_key: String,
+    pub format: String,
+    pub file_name: Option<String>,
+    pub size: u64,
+    pub entries: u32,
+    pub credits: u32,
+    pub applied: u32,
+    pub unapplied: u32,
+    /// Entries already imported from another file (an overlapping period) or an earlier run.
+    pub duplicates: u32,
+    pub reversed: u32,
+    /// Debits that are not reversals (the seller's own payments): read, not matched.
+    pub ignored: u32,
+    pub fees_absorbed: Decimal,
+    pub currency: String,
+    pub status: ImportStatus,
+    /// Why the file was refused (`record 12: ...`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Archived and queued; its entries are being applied.
+    Received,
+    /// Every entry was applied or kept unapplied.
+    Done,
+    /// The file failed its own checks (or names another seller's account): nothing from it is applied.
+    Refused,
 }
 
 impl PaymentRecord {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use seikyu_domain::dunning::{Policy, PolicyError};
 use seikyu_domain::id::{ID_RULE, Id, is_id};
 use seikyu_domain::values::{Amount, Count, Month};
@@ -13,7 +14,7 @@ use crate::app::App;
 use crate::digest::sha256_hex;
 use crate::error::{AppError, ConflictCode, field};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, StoreError};
-use crate::record::{Customer, SellerAccount};
+use crate::record::{BankSettings, Customer, SellerAccount};
 
 /// A new tenant, as `POST /admin/sellers` takes it.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -29,6 +30,9 @@ pub struct NewSeller {
     /// Reminder schedule and late fee (`None`: the defaults of [`Policy::default`]).
     #[serde(default)]
     pub dunning_policy: Option<Policy>,
+    /// Bank reconciliation (the seller's accounts, fee tolerance, payer codes); default: none of it.
+    #[serde(default)]
+    pub banking: Option<BankSettings>,
 }
 
 fn default_fy_start() -> Month {
@@ -43,7 +47,15 @@ pub struct CustomerUpdate {
     pub credit_limit: Option<Amount>,
     #[serde(default = "no_late_payments")]
     pub late_payments_12m: Count,
+    /// The buyer's names as its bank writes them (kana, e.g. `ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ`): a deposit from a payer of
+    /// that name (normalised) is the buyer's when no other buyer has it. Replaces the registered names;
+    /// names learned from manual matches stay.
+    #[serde(default)]
+    pub kana_names: Vec<String>,
 }
+
+/// Most kana names a buyer registers.
+pub const MAX_KANA_NAMES: usize = 10;
 
 fn no_late_payments() -> Count {
     Count::known(0)
@@ -84,6 +96,9 @@ where
         if let Some(p) = &new.dunning_policy {
             check_policy(p, "dunning_policy.")?;
         }
+        if let Some(b) = &new.banking {
+            check_banking(b, "banking.")?;
+        }
         let account = SellerAccount {
             seller_id: new.seller_id.into(),
             number_prefix: new.number_prefix,
@@ -91,6 +106,7 @@ where
             profile: new.profile,
             default_credit_limit: new.default_credit_limit.map(Amount::get),
             dunning_policy: new.dunning_policy,
+            banking: new.banking.unwrap_or_default(),
             created_at: self.clock.now(),
         };
         self.store
@@ -142,14 +158,54 @@ where
         if !is_id(customer_id) {
             return Err(field("customer_id", Code::InvalidFormat, ID_RULE));
         }
+        if update.kana_names.len() > MAX_KANA_NAMES {
+            return Err(field(
+                "kana_names",
+                Code::OutOfRange,
+                format!("at most {MAX_KANA_NAMES} names"),
+            ));
+        }
+        for (i, n) in update.kana_names.iter().enumerate() {
+            if n.chars().count() > 100 || seikyu_banking::kana::normalize(n).is_empty() {
+                return Err(field(
+                    &format!("kana_names[{i}]"),
+                    Code::InvalidFormat,
+                    "a name of 1 to 100 characters that is more than spaces and a legal form",
+                ));
+            }
+        }
+        let old = self
+            .store
+            .get_customer(&seller.seller_id, customer_id)
+            .await?;
         let c = Customer {
             seller_id: seller.seller_id.clone(),
             customer_id: customer_id.to_string(),
             credit_limit: update.credit_limit.map(Amount::get),
             late_payments_12m: u32::try_from(update.late_payments_12m.get()).unwrap_or(u32::MAX),
+            kana_names: update.kana_names,
+            aliases: old.as_ref().map(|o| o.aliases.clone()).unwrap_or_default(),
+            payer_code: old.as_ref().and_then(|o| o.payer_code.clone()),
+            virtual_account: old.as_ref().and_then(|o| o.virtual_account.clone()),
         };
+        let previous = old.map(|o| o.kana_names).unwrap_or_default();
+        self.index_names(&seller.seller_id, customer_id, &previous, &c.kana_names)
+            .await?;
         self.store.put_customer(&c).await?;
         Ok(c)
+    }
+
+    /// Replace the seller's bank reconciliation settings.
+    pub async fn set_bank_settings(
+        &self,
+        seller: &SellerAccount,
+        settings: BankSettings,
+    ) -> Result<SellerAccount, AppError> {
+        check_banking(&settings, "")?;
+        let mut account = seller.clone();
+        account.banking = settings;
+        self.store.update_seller(&account).await?;
+        Ok(account)
     }
 
     /// Replace the seller's dunning policy (it applies to invoices issued from now on; each invoice keeps
@@ -165,6 +221,34 @@ where
         self.store.update_seller(&account).await?;
         Ok(account)
     }
+}
+
+/// Bank settings within their bounds: the fee tolerance 0 to 10,000 (no transfer fee is larger), a
+/// combined payment of at most 6 invoices searched among at most 24, at most 100 accounts.
+fn check_banking(b: &BankSettings, prefix: &str) -> Result<(), AppError> {
+    let m = &b.matching;
+    if m.fee_tolerance < Decimal::ZERO || m.fee_tolerance > Decimal::from(10_000) {
+        return Err(field(&format!("{prefix}matching.fee_tolerance"), Code::OutOfRange, "0 to 10000"));
+    }
+    if !(1..=6).contains(&m.max_combination) {
+        return Err(field(&format!("{prefix}matching.max_combination"), Code::OutOfRange, "1 to 6"));
+    }
+    if !(1..=24).contains(&m.max_searched) {
+        return Err(field(&format!("{prefix}matching.max_searched"), Code::OutOfRange, "1 to 24"));
+    }
+    if b.accounts.len() > 100 {
+        return Err(field(&format!("{prefix}accounts"), Code::OutOfRange, "at most 100 accounts"));
+    }
+    for (i, a) in b.accounts.iter().enumerate() {
+        if !crate::reconciliation::identifiers::is_account(a) {
+            return Err(field(
+                &format!("{prefix}accounts[{i}]"),
+                Code::InvalidFormat,
+                "a Zengin account bank-branch-type-number (0001-100-1-1234567) or an IBAN",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A policy's errors as field errors under `prefix` (e.g. `dunning_policy.`).
@@ -215,6 +299,7 @@ fn validate_profile(profile: &Seller) -> Vec<FieldError> {
         period: None,
         delivery_date: None,
         payment_terms: None,
+        payment_reference: None,
         note: None,
         buyer_reference: Some("probe".into()),
         order_reference: None,

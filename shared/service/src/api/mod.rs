@@ -81,6 +81,20 @@ struct ApplyPayment {
     invoice_id: Id,
 }
 
+/// `POST /payments/{bank:deposit}/apply`: a deposit split over invoices by a person.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SplitDeposit {
+    allocations: Vec<crate::reconciliation::deposits::ManualAllocation>,
+}
+
+/// `POST /bank/virtual-accounts`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualAccounts {
+    accounts: Vec<String>,
+}
+
 /// Answer one request.
 pub async fn handle<S, A, Q, B, C>(
     app: &App<S, A, Q, B, C>,
@@ -276,6 +290,13 @@ where
                 .map(|v| (200, json!({ "items": v }))),
         ),
         ("POST", ["payments", "apply"]) => with_body!(req, |b: ApplyPayment| {
+            if let Some(id) = b.payment.strip_prefix("bank:") {
+                return respond(
+                    app.apply_deposit_whole(seller, id, &b.invoice_id)
+                        .await
+                        .map(|p| (200, views::payment(&p))),
+                );
+            }
             respond(
                 app.apply_by_hand(seller, &b.payment, &b.invoice_id)
                     .await
@@ -295,6 +316,50 @@ where
             },
             Err(e) => from_app_error(e),
         },
+        ("GET", ["payments", key]) => respond(app.payment(seller, key).await.map(|p| (200, views::payment(&p)))),
+        ("POST", ["payments", key, "apply"]) => with_body!(req, |b: SplitDeposit| {
+            let id = key.strip_prefix("bank:").unwrap_or("");
+            respond(
+                app.apply_deposit_by_hand(seller, id, &b.allocations)
+                    .await
+                    .map(|p| (200, views::payment(&p))),
+            )
+        }),
+        ("POST", ["bank-statements"]) => {
+            respond(
+                app.receive_statement(seller, &req.body, req.query("file_name"))
+                    .await
+                    .map(|i| (202, json!(i))),
+            )
+        }
+        ("GET", ["bank-statements"]) => respond(
+            app.statement_imports(seller, 100)
+                .await
+                .map(|v| (200, json!({ "items": v }))),
+        ),
+        ("GET", ["bank-statements", id]) => {
+            respond(app.statement_import(seller, id).await.map(|i| (200, json!(i))))
+        }
+        ("GET", ["bank", "settings"]) => HttpResponse::json(200, &json!(seller.banking)),
+        ("PUT", ["bank", "settings"]) => {
+            with_body!(req, |b: crate::record::BankSettings| {
+                respond(
+                    app.set_bank_settings(seller, b)
+                        .await
+                        .map(|a| (200, json!(a.banking))),
+                )
+            })
+        }
+        ("GET", ["bank", "virtual-accounts"]) => {
+            respond(app.pool_status(seller).await.map(|p| (200, json!(p))))
+        }
+        ("POST", ["bank", "virtual-accounts"]) => with_body!(req, |b: VirtualAccounts| {
+            respond(
+                app.load_virtual_accounts(seller, &b.accounts)
+                    .await
+                    .map(|p| (200, json!(p))),
+            )
+        }),
         ("PUT", ["customers", id]) => with_body!(req, |u: CustomerUpdate| {
             respond(
                 app.put_customer(seller, id, u)
@@ -315,7 +380,7 @@ fn not_allowed(method: &str, req: &HttpRequest) -> HttpResponse {
         .filter(|s| !s.is_empty())
         .collect();
     match segments.first() {
-        Some(&("invoices" | "customers" | "receipts" | "payments")) => error(
+        Some(&("invoices" | "customers" | "receipts" | "payments" | "bank-statements" | "bank")) => error(
             405,
             "method_not_allowed",
             &format!("{method} is not supported on {}", req.path),

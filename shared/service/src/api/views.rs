@@ -151,3 +151,21 @@ pub fn payment_outcome(o: &PaymentOutcome) -> Value {
         }
     }
 }
+
+/// A payment as `GET /payments/{key}` shows it; a bank deposit with where it came from and why it went
+/// where it went (rule, identity, allocations, fee) or why it stayed unapplied (reason, candidates).
+pub fn payment(p: &crate::record::PaymentRecord) -> Value {
+    json!({
+        "key": p.key(),
+        "provider": p.ledger.provider,
+        "currency": p.ledger.currency,
+        "received": plain(p.ledger.received),
+        "refunded": plain(p.ledger.refunded),
+        "net": plain(p.ledger.net()),
+        "applied_to": p.applied_to,
+        "unapplied": p.unapplied,
+        "receipts": p.receipts,
+        "bank": p.bank,
+        "updated_at": p.updated_at,
+    })
+}

@@ -88,6 +88,8 @@ where
             Decision::PendingReview => InvoiceStatus::PendingReview,
             Decision::Approved => InvoiceStatus::Issued,
         };
+        // The buyer's (or this invoice's) virtual account and payer code go on the payment instructions.
+        let pending = self.assign_identifiers(seller, &mut input).await?;
         let (record, _) = self
             .insert_numbered(
                 seller,
@@ -100,6 +102,8 @@ where
                     idempotent,
                 },
             )
+            .await?;
+        self.finish_identifiers(seller, pending, &record.invoice_id)
             .await?;
         if record.status == InvoiceStatus::Issued {
             self.deliver(&OutboxEntry::issued(

@@ -69,6 +69,14 @@ where
             let current = self.store.sequence_value(&sequence).await?;
             let number = format!("{prefix}-{fy}-{:06}", current + 1);
             input.number = Some(number.clone());
+            if seller.banking.rf_references
+                && input.document_type == DocumentType::Invoice
+                && input.resolved_format() == seikyu_domain::Format::PeppolBis3
+                && input.seller.bank_account.is_some()
+                && input.payment_reference.as_deref().is_none_or(|r| r.starts_with("RF"))
+            {
+                input.payment_reference = crate::reconciliation::identifiers::rf_for(&number);
+            }
             let (ubl_key, ubl_sha256) = self.archive_ubl(seller, fy, &input, totals).await?;
             let now = self.clock.now();
             let record = new_record(seller, &input, totals, &opts, ubl_key, ubl_sha256, now);
@@ -179,6 +187,7 @@ fn new_record(
         email: None,
         paid_total: Decimal::ZERO,
         overpaid: Decimal::ZERO,
+        fees_absorbed: Decimal::ZERO,
         email_sending_until: None,
         dispute: None,
         voided: None,

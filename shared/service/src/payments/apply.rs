@@ -93,6 +93,7 @@ where
                 applied_to: None,
                 unapplied: None,
                 receipts: Vec::new(),
+                bank: None,
                 version: 0,
                 updated_at: now,
             });
@@ -246,6 +247,24 @@ where
         Ok(v)
     }
 
+    /// One payment by its key (`{provider}:{payment id}`); a bank deposit with its decision.
+    pub async fn payment(
+        &self,
+        seller: &SellerAccount,
+        payment_key: &str,
+    ) -> Result<PaymentRecord, AppError> {
+        let Some((provider, payment_id)) = payment_key
+            .split_once(':')
+            .filter(|(p, id)| seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id))
+        else {
+            return Err(AppError::NotFound("no such payment".into()));
+        };
+        self.store
+            .get_payment(&seller.seller_id, provider, payment_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("payment {payment_key}")))
+    }
+
     /// Apply an unapplied payment to an invoice chosen by a person (消込 by hand). The payment's money
     /// counts toward the invoice, and its receipt and bus event follow, exactly as for a matched webhook.
     pub async fn apply_by_hand(
@@ -257,7 +276,7 @@ where
         // A key that cannot be one of ours names nothing (and never reaches the store as an oversized key).
         let Some((provider, payment_id)) = payment_key
             .split_once(':')
-            .filter(|(p, id)| seikyu_payments::Provider::parse(p).is_some() && is_external_ref(id))
+            .filter(|(p, id)| seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id))
         else {
             return Err(AppError::NotFound("no such payment".into()));
         };
@@ -349,7 +368,7 @@ fn check_target(payment: &PaymentRecord, inv: &InvoiceRecord) -> Result<(), AppE
 
 /// An invoice's paid total after `delta` more: every payment is bounded, and a sum of them beyond what a
 /// Decimal holds is refused rather than wrapped or capped.
-fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppError> {
+pub(crate) fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppError> {
     paid.checked_add(delta)
         .ok_or_else(|| AppError::Unprocessable {
             code: RefusalCode::AmountTooLarge,
@@ -358,9 +377,9 @@ fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppError> {
         })
 }
 
-/// Status and credit of an invoice from its paid total.
-fn apply_settlement(inv: &mut InvoiceRecord) {
-    match settle(inv.payable, inv.paid_total) {
+/// Status and credit of an invoice from its paid total (and the transfer fees the seller absorbed).
+pub(crate) fn apply_settlement(inv: &mut InvoiceRecord) {
+    match settle(inv.payable, inv.paid_total + inv.fees_absorbed) {
         Settlement::Paid { credit } => {
             inv.status = InvoiceStatus::Paid;
             inv.overpaid = credit;

@@ -1,0 +1,837 @@
+//! One statement entry applied exactly once.
+//!
+//! A credit becomes a deposit: its own payment record `bank:{deposit id}` (the money and the decision),
+//! and, when the matcher places it, one part `bank:{deposit id}.p{n}` per invoice, each a payment applied
+//! to its invoice exactly as a card payment is (the invoice's paid total, a receipt request, a bus event).
+//! The deposit id is the exactly-once event id, marked in the same commit, so a second import of the same
+//! entry (the same file, an overlapping statement, a racing importer) changes nothing.
+//!
+//! A reversal (a 01 取消, a 03 訂正, camt `RvslInd`) finds the deposit it names and refunds each of its
+//! parts in one commit: the invoices are owed again, their receipts are cancelled by the receipt issuer.
+//!
+//! A person applies an unapplied deposit by splitting it over invoices; the payer's name is then learned
+//! as an alias of the buyer, so the next deposit from that payer is placed by the matcher.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use seikyu_banking::matcher::{
+    self, Account, Allocation, Candidate, Clues, Decision, IdentifiedBy, OpenInvoice, Reason, Rule,
+};
+use seikyu_banking::{Direction, Entry, payer_code};
+use seikyu_domain::Code;
+use seikyu_domain::id::is_id;
+use seikyu_payments::{EventKind, PaymentEvent, PaymentLedger, Provider, Unmatched};
+
+use super::identifiers::number_from_rf;
+use super::deposit_id;
+use crate::app::App;
+use crate::error::{AppError, ConflictCode, field, invalid_state};
+use crate::payments::apply::{apply_settlement, paid_sum};
+use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, StoreError, Write};
+use crate::record::{
+    BankDeposit, DepositDecision, InvoiceRecord, OutboxEntry, PaymentRecord, SellerAccount,
+};
+use crate::retry::{CONTENDED, Retry};
+
+/// The provider name of bank deposits in payment keys and exactly-once marks.
+pub const BANK: &str = "bank";
+
+/// Most allocations a person may split one deposit into.
+pub const MAX_SPLIT: usize = 20;
+
+/// What applying one statement entry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOutcome {
+    /// Placed by the matcher.
+    Applied { deposit: String, rule: Rule, fee: Decimal },
+    /// Kept for a person, with the reason.
+    Unapplied { deposit: String, reason: Reason },
+    /// This entry was applied before (this file again, an overlapping statement, a racing importer).
+    Duplicate { deposit: String },
+    /// A reversal: the deposit it names was reversed (or, when unknown, kept for a person).
+    Reversed { deposit: String, of: Option<String> },
+    /// A debit that reverses nothing (the seller's own payment): read, not matched.
+    Ignored,
+}
+
+/// One allocation of a deposit applied by hand.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualAllocation {
+    pub invoice_id: String,
+    pub amount: seikyu_domain::values::Amount,
+}
+
+fn bank_event(id: &str, kind: EventKind, currency: &str, invoice: Option<&str>) -> PaymentEvent {
+    PaymentEvent {
+        provider: Provider::Bank,
+        event_id: id.to_string(),
+        payment_id: id.to_string(),
+        kind,
+        currency: Some(currency.to_string()),
+        invoice_id: invoice.map(str::to_string),
+        seller_id: None,
+        reference: None,
+        method: Some("bank_transfer".into()),
+        created: 0,
+    }
+}
+
+/// A payment record for a deposit (or one of its parts) holding `amount`.
+fn bank_payment(
+    seller_id: &str,
+    id: &str,
+    amount: Decimal,
+    currency: &str,
+    invoice: Option<&str>,
+    bank: BankDeposit,
+    now: DateTime<Utc>,
+) -> PaymentRecord {
+    let mut ledger = PaymentLedger::new(Provider::Bank, id);
+    ledger.apply(&bank_event(id, EventKind::Received { total: amount }, currency, invoice));
+    PaymentRecord {
+        seller_id: seller_id.to_string(),
+        ledger,
+        applied_to: invoice.map(str::to_string),
+        unapplied: None,
+        receipts: Vec::new(),
+        bank: Some(bank),
+        version: 1,
+        updated_at: now,
+    }
+}
+
+/// A sentence for a person: why the deposit went where it went.
+pub fn explain(d: &Decision, fee_settles: bool) -> String {
+    match d {
+        Decision::Apply {
+            buyer,
+            identified_by,
+            rule,
+            allocations,
+        } => {
+            let who = match identified_by {
+                IdentifiedBy::VirtualAccount => "its virtual account",
+                IdentifiedBy::PayerCode => "its payer code",
+                IdentifiedBy::Rf => "its RF reference",
+                IdentifiedBy::Name => "its registered name",
+                IdentifiedBy::Person => "a person",
+            };
+            let invoices: Vec<&str> = allocations.iter().map(|a| a.invoice_id.as_str()).collect();
+            let how = match rule {
+                Rule::Exact => "the amount equals the open balance of",
+                Rule::Combined => "the amount is the sum of the open balances of",
+                Rule::FeeDeducted => "the amount is short of the open balance by a transfer fee for",
+                Rule::CombinedFeeDeducted => "the amount is short of the sum by a transfer fee for",
+                Rule::Overpaid => "the amount is more than is owed; paid with a credit:",
+                Rule::PartPayment => "the amount is less than the oldest open balance; a part payment of",
+                Rule::Manual => "applied by hand to",
+            };
+            let fee = if allocations.iter().any(|a| !a.fee.is_zero()) {
+                if fee_settles {
+                    " (the fee is absorbed: the invoice counts as paid)"
+                } else {
+                    " (the fee stays open on the invoice)"
+                }
+            } else {
+                ""
+            };
+            format!(
+                "buyer {buyer} identified by {who}; {how} {}{fee}",
+                invoices.join(", ")
+            )
+        }
+        Decision::Unapplied { reason, candidates } => {
+            let why = match reason {
+                Reason::UnknownPayer => "no identifier and no registered name matches the payer",
+                Reason::NameShared => "the payer's name is registered for several buyers",
+                Reason::IdentitiesDisagree => "the identifiers point at different buyers or invoices",
+                Reason::NothingOpen => "the buyer has nothing open in this currency",
+                Reason::InvoiceNotOpen => "the invoice the identifier names is not open",
+                Reason::Tie => "the amount fits several sets of invoices equally",
+                Reason::NoRule => "the amount fits no rule",
+                Reason::NotADeposit => "not a deposit",
+                Reason::UnknownReversal => "a reversal of a deposit Seikyu has not seen",
+            };
+            format!("unapplied: {why}; {} candidate(s) for a person", candidates.len())
+        }
+    }
+}
+
+fn reason_name(r: Reason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The deposit record's key (`bank:{id}`).
+pub fn deposit_key(id: &str) -> String {
+    format!("{BANK}:{id}")
+}
+
+impl<S, A, Q, B, C> App<S, A, Q, B, C>
+where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
+    /// Apply one statement entry of an import exactly once.
+    pub async fn apply_entry(
+        &self,
+        seller: &SellerAccount,
+        import_id: &str,
+        entry: &Entry,
+    ) -> Result<EntryOutcome, AppError> {
+        let id = deposit_id(&entry.account, &entry.entry_id);
+        if entry.reversal {
+            return self.reverse(seller, import_id, entry, &id).await;
+        }
+        if entry.direction == Direction::Debit {
+            return Ok(EntryOutcome::Ignored);
+        }
+        let sid = &seller.seller_id;
+        // The keys a later reversal looks the deposit up by (idempotent; harmless if the commit never
+        // happens: a key naming no deposit is skipped).
+        if let Some(bank_ref) = zengin_reference(&entry.entry_id) {
+            self.store
+                .add_bank_key(sid, &format!("ref:{}:{bank_ref}", entry.account), &id)
+                .await?;
+        }
+        self.store
+            .add_bank_key(sid, &format!("amt:{}:{}", entry.account, entry.amount), &id)
+            .await?;
+        let mut retry = Retry::new(CONTENDED);
+        loop {
+            if self.store.event_applied(sid, BANK, &id).await? {
+                return Ok(EntryOutcome::Duplicate { deposit: deposit_key(&id) });
+            }
+            let (clues, accounts) = self.clues(seller, entry).await?;
+            let decision = matcher::decide(entry.amount, &clues, &accounts, &seller.banking.matching);
+            let now = self.clock.now();
+            let bank = BankDeposit {
+                import_id: import_id.to_string(),
+                account: entry.account.clone(),
+                entry_id: entry.entry_id.clone(),
+                booking_date: entry.booking_date,
+                payer_name: entry.payer_name.clone(),
+                payer_name_normalized: entry.payer_name_normalized.clone(),
+                reference: entry.reference.clone(),
+                part_of: None,
+                decision: None,
+                reversed_by: None,
+            };
+            let mut deposit = bank_payment(sid, &id, entry.amount, &entry.currency, None, bank, now);
+            let outcome = match &decision {
+                Decision::Apply { rule, allocations, .. } => EntryOutcome::Applied {
+                    deposit: deposit_key(&id),
+                    rule: *rule,
+                    fee: allocations.iter().map(|a| a.fee).sum(),
+                },
+                Decision::Unapplied { reason, .. } => {
+                    deposit.unapplied = Some(Unmatched::Deposit {
+                        reason: reason_name(*reason),
+                    });
+                    EntryOutcome::Unapplied {
+                        deposit: deposit_key(&id),
+                        reason: *reason,
+                    }
+                }
+            };
+            let result = self
+                .commit_decision(seller, Some(&id), &mut deposit, 0, decision, now)
+                .await;
+            match result {
+                Ok(()) => return Ok(outcome),
+                Err(StoreError::Conflict(_)) => {
+                    retry.again(|| format!("deposit {id}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The identities the seller's lookups find for an entry, and the open invoices of every buyer they
+    /// name (for the matcher), with the invoice records read (to update).
+    async fn clues(
+        &self,
+        seller: &SellerAccount,
+        entry: &Entry,
+    ) -> Result<(Clues, Vec<Account>), AppError> {
+        let sid = &seller.seller_id;
+        let mut clues = Clues {
+            virtual_account: self.target_at(sid, &format!("va:{}", entry.account)).await?,
+            ..Clues::default()
+        };
+        if let Some(code) = payer_code::find(
+            entry.remitter_code.as_deref(),
+            entry.payer_name.as_deref(),
+            entry.reference.as_deref(),
+        ) {
+            clues.payer_code = self.target_at(sid, &format!("pc:{code}")).await?;
+        }
+        if let Some(number) = entry
+            .reference
+            .as_deref()
+            .and_then(|r| number_from_rf(r, &seller.number_prefix))
+            && let Some(inv) = self.store.get(sid, &number).await?
+            && let Some(buyer) = inv.customer_id.clone()
+        {
+            clues.rf = Some(matcher::Target {
+                buyer,
+                invoice: Some(inv.invoice_id),
+            });
+        }
+        if let Some(name) = entry.payer_name_normalized.as_deref() {
+            clues.names = self.buyers_named(sid, name, entry.payer_name.as_deref()).await?;
+        }
+        let mut buyers: Vec<String> = [&clues.virtual_account, &clues.payer_code, &clues.rf]
+            .into_iter()
+            .flatten()
+            .map(|t| t.buyer.clone())
+            .chain(clues.names.iter().cloned())
+            .collect();
+        buyers.sort();
+        buyers.dedup();
+        if buyers.is_empty()
+            && let Some(name) = entry.payer_name_normalized.as_deref()
+        {
+            clues.similar = self.similar_buyers(sid, name).await?;
+            buyers.clone_from(&clues.similar);
+        }
+        let mut accounts = Vec::new();
+        for b in buyers.iter().take(8) {
+            let open = self.store.open_invoices(sid, b, &entry.currency).await?;
+            accounts.push(Account {
+                buyer: b.clone(),
+                open: open
+                    .iter()
+                    .map(|o| OpenInvoice {
+                        invoice_id: o.invoice_id.clone(),
+                        number: o.number.clone(),
+                        due_date: o.due_date.unwrap_or(o.issue_date),
+                        balance: o.balance,
+                    })
+                    .collect(),
+            });
+        }
+        Ok((clues, accounts))
+    }
+
+    /// Buyers whose registered name or alias is `name`; for a name the bank cut at 48 characters, those
+    /// whose name starts with it (only when one buyer does).
+    async fn buyers_named(
+        &self,
+        sid: &str,
+        name: &str,
+        raw: Option<&str>,
+    ) -> Result<Vec<String>, AppError> {
+        let exact = self.store.bank_key(sid, &format!("name:{name}")).await?;
+        let mut buyers: Vec<String> = exact
+            .iter()
+            .filter_map(|v| v.strip_prefix("buyer:").map(str::to_string))
+            .collect();
+        let cut = raw.is_some_and(|r| r.chars().count() >= 48);
+        if buyers.is_empty() && cut {
+            let found = self.store.bank_keys_with_prefix(sid, &format!("name:{name}"), 3).await?;
+            let mut all: Vec<String> = found
+                .iter()
+                .flat_map(|(_, v)| v.iter().filter_map(|x| x.strip_prefix("buyer:").map(str::to_string)))
+                .collect();
+            all.sort();
+            all.dedup();
+            buyers = all;
+        }
+        Ok(buyers)
+    }
+
+    /// Up to three buyers whose names look like `name` (for candidates only).
+    async fn similar_buyers(&self, sid: &str, name: &str) -> Result<Vec<String>, AppError> {
+        let all = self.store.bank_keys_with_prefix(sid, "name:", 100_000).await?;
+        let mut scored: Vec<(u32, String)> = all
+            .iter()
+            .map(|(k, v)| (matcher::similarity(name, k.trim_start_matches("name:")), v))
+            .filter(|(score, _)| *score >= 50)
+            .flat_map(|(score, v)| {
+                v.iter()
+                    .filter_map(move |b| b.strip_prefix("buyer:").map(|b| (score, b.to_string())))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, b) in scored {
+            if !out.contains(&b) {
+                out.push(b);
+            }
+            if out.len() == 3 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Commit a decision on a deposit: the exactly-once mark (`mark`, for an entry), the deposit at its
+    /// next version, and for an application one part per allocation with its invoice, receipt request
+    /// and bus event; delivered after the commit.
+    async fn commit_decision(
+        &self,
+        seller: &SellerAccount,
+        mark: Option<&str>,
+        deposit: &mut PaymentRecord,
+        expected: u64,
+        decision: Decision,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let sid = &seller.seller_id;
+        let settles = seller.banking.matching.fee_settles;
+        let currency = deposit.ledger.currency.clone().unwrap_or_default();
+        let id = deposit.ledger.payment_id.clone();
+        let base = deposit
+            .bank
+            .clone()
+            .ok_or_else(|| StoreError::BadRequest(format!("payment {id} is not a bank deposit")))?;
+        let mut parts = Vec::new();
+        let mut invoices: Vec<(InvoiceRecord, u64)> = Vec::new();
+        if let Decision::Apply { allocations, .. } = &decision {
+            for (n, a) in allocations.iter().enumerate() {
+                let Some(inv) = self.store.get(sid, &a.invoice_id).await? else {
+                    return Err(StoreError::Conflict(format!("invoice {} is gone", a.invoice_id)));
+                };
+                let mut next = inv.clone();
+                next.paid_total = paid_sum(next.paid_total, a.amount)
+                    .map_err(|e| StoreError::BadRequest(e.to_string()))?;
+                if settles {
+                    next.fees_absorbed += a.fee;
+                }
+                apply_settlement(&mut next);
+                next.version += 1;
+                next.updated_at = now;
+                let mut bank = base.clone();
+                bank.part_of = Some(deposit_key(&id));
+                bank.decision = None;
+                let part_id = format!("{id}.p{}", n + 1);
+                parts.push(bank_payment(sid, &part_id, a.amount, &currency, Some(&a.invoice_id), bank, now));
+                invoices.push((next, inv.version));
+            }
+        }
+        let fee: Decimal = match &decision {
+            Decision::Apply { allocations, .. } => allocations.iter().map(|a| a.fee).sum(),
+            Decision::Unapplied { .. } => Decimal::ZERO,
+        };
+        if let Some(bank) = deposit.bank.as_mut() {
+            bank.decision = Some(DepositDecision {
+                explanation: explain(&decision, settles),
+                parts: parts.iter().map(PaymentRecord::key).collect(),
+                fee,
+                fees_absorbed: settles && !fee.is_zero(),
+                decision,
+                at: now,
+            });
+        }
+        if !parts.is_empty() {
+            deposit.unapplied = None;
+        }
+        deposit.version = expected + 1;
+        deposit.updated_at = now;
+        let entries: Vec<OutboxEntry> = parts
+            .iter()
+            .zip(&invoices)
+            .flat_map(|(p, (next, _))| {
+                [
+                    OutboxEntry::receipt_requested(p, &next.invoice_id, now),
+                    OutboxEntry::payment_event(next, p, p.ledger.net(), now),
+                ]
+            })
+            .collect();
+        let mut writes: Vec<Write<'_>> = Vec::new();
+        if let Some(event_id) = mark {
+            writes.push(Write::MarkEvent {
+                seller_id: sid,
+                provider: BANK,
+                event_id,
+            });
+        }
+        writes.push(Write::PutPayment {
+            record: deposit,
+            expected_version: expected,
+        });
+        for p in &parts {
+            writes.push(Write::PutPayment {
+                record: p,
+                expected_version: 0,
+            });
+        }
+        for (next, version) in &invoices {
+            writes.push(Write::Update {
+                record: next,
+                expected_version: *version,
+            });
+        }
+        writes.extend(entries.iter().map(Write::Outbox));
+        self.store.commit(&writes).await?;
+        for e in &entries {
+            self.deliver(e).await;
+        }
+        Ok(())
+    }
+
+    /// A reversal entry: refund every part of the deposit it names, in one commit with its mark.
+    async fn reverse(
+        &self,
+        seller: &SellerAccount,
+        import_id: &str,
+        entry: &Entry,
+        id: &str,
+    ) -> Result<EntryOutcome, AppError> {
+        let sid = &seller.seller_id;
+        let mut retry = Retry::new(CONTENDED);
+        loop {
+            if self.store.event_applied(sid, BANK, id).await? {
+                return Ok(EntryOutcome::Duplicate { deposit: deposit_key(id) });
+            }
+            let now = self.clock.now();
+            let original = self.reversed_deposit(seller, entry).await?;
+            let Some(mut original) = original else {
+                // Nothing to reverse: keep the entry for a person, marked so it is counted once.
+                let bank = BankDeposit {
+                    import_id: import_id.to_string(),
+                    account: entry.account.clone(),
+                    entry_id: entry.entry_id.clone(),
+                    booking_date: entry.booking_date,
+                    payer_name: entry.payer_name.clone(),
+                    payer_name_normalized: entry.payer_name_normalized.clone(),
+                    reference: entry.reference.clone(),
+                    part_of: None,
+                    decision: None,
+                    reversed_by: None,
+                };
+                let mut record = bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
+                record.unapplied = Some(Unmatched::Deposit {
+                    reason: reason_name(Reason::UnknownReversal),
+                });
+                let decision = Decision::Unapplied {
+                    reason: Reason::UnknownReversal,
+                    candidates: Vec::new(),
+                };
+                match self
+                    .commit_decision(seller, Some(id), &mut record, 0, decision, now)
+                    .await
+                {
+                    Ok(()) => {
+                        return Ok(EntryOutcome::Reversed {
+                            deposit: deposit_key(id),
+                            of: None,
+                        });
+                    }
+                    Err(StoreError::Conflict(_)) => {
+                        retry.again(|| format!("reversal {id}")).await?;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            let expected = original.version;
+            let part_keys = original
+                .bank
+                .as_ref()
+                .and_then(|b| b.decision.as_ref())
+                .map(|d| d.parts.clone())
+                .unwrap_or_default();
+            let mut parts = Vec::new();
+            let mut invoices = Vec::new();
+            for key in &part_keys {
+                let pid = key.trim_start_matches("bank:");
+                let Some(mut part) = self.store.get_payment(sid, BANK, pid).await? else {
+                    continue;
+                };
+                let before = part.version;
+                let refund = part.ledger.received;
+                let change = part.ledger.apply(&bank_event(
+                    pid,
+                    EventKind::Refunded { total: refund },
+                    &entry.currency,
+                    part.applied_to.as_deref(),
+                ));
+                part.version += 1;
+                part.updated_at = now;
+                if let Some(inv_id) = part.applied_to.clone()
+                    && let Some(inv) = self.store.get(sid, &inv_id).await?
+                {
+                    let mut next = inv.clone();
+                    next.paid_total = paid_sum(next.paid_total, change.net_delta)?;
+                    let fee = fee_of(&original, &inv_id);
+                    next.fees_absorbed = (next.fees_absorbed - fee).max(Decimal::ZERO);
+                    apply_settlement(&mut next);
+                    next.version += 1;
+                    next.updated_at = now;
+                    invoices.push((next, inv.version, change.net_delta, parts.len()));
+                }
+                parts.push((part, before));
+            }
+            original.ledger.apply(&bank_event(
+                &original.ledger.payment_id.clone(),
+                EventKind::Refunded {
+                    total: original.ledger.received,
+                },
+                &entry.currency,
+                None,
+            ));
+            original.unapplied = None;
+            if let Some(b) = original.bank.as_mut() {
+                b.reversed_by = Some(deposit_key(id));
+            }
+            original.version += 1;
+            original.updated_at = now;
+            let entries: Vec<OutboxEntry> = invoices
+                .iter()
+                .flat_map(|(next, _, delta, i)| {
+                    let p = &parts[*i].0;
+                    [
+                        OutboxEntry::receipt_requested(p, &next.invoice_id, now),
+                        OutboxEntry::payment_event(next, p, *delta, now),
+                    ]
+                })
+                .collect();
+            let mut writes = vec![
+                Write::MarkEvent {
+                    seller_id: sid,
+                    provider: BANK,
+                    event_id: id,
+                },
+                Write::PutPayment {
+                    record: &original,
+                    expected_version: expected,
+                },
+            ];
+            for (p, before) in &parts {
+                writes.push(Write::PutPayment {
+                    record: p,
+                    expected_version: *before,
+                });
+            }
+            for (next, version, _, _) in &invoices {
+                writes.push(Write::Update {
+                    record: next,
+                    expected_version: *version,
+                });
+            }
+            writes.extend(entries.iter().map(Write::Outbox));
+            match self.store.commit(&writes).await {
+                Ok(()) => {
+                    for e in &entries {
+                        self.deliver(e).await;
+                    }
+                    return Ok(EntryOutcome::Reversed {
+                        deposit: deposit_key(id),
+                        of: Some(original.key()),
+                    });
+                }
+                Err(StoreError::Conflict(_)) => {
+                    retry.again(|| format!("reversal {id}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The deposit a reversal names: by the bank reference it carries (Zengin 01 取消), else the latest
+    /// deposit to the account of the same amount (and payer, when both name one) not yet reversed.
+    async fn reversed_deposit(
+        &self,
+        seller: &SellerAccount,
+        entry: &Entry,
+    ) -> Result<Option<PaymentRecord>, AppError> {
+        let sid = &seller.seller_id;
+        let keys = match &entry.names {
+            Some(r) => self.store.bank_key(sid, &format!("ref:{}:{r}", entry.account)).await?,
+            None => {
+                self.store
+                    .bank_key(sid, &format!("amt:{}:{}", entry.account, entry.amount))
+                    .await?
+            }
+        };
+        let mut found: Vec<PaymentRecord> = Vec::new();
+        for k in keys {
+            if let Some(p) = self.store.get_payment(sid, BANK, &k).await?
+                && let Some(b) = &p.bank
+                && b.reversed_by.is_none()
+                && p.ledger.received == entry.amount
+                && b.booking_date <= entry.booking_date
+                && (entry.payer_name_normalized.is_none()
+                    || b.payer_name_normalized.is_none()
+                    || b.payer_name_normalized == entry.payer_name_normalized)
+            {
+                found.push(p);
+            }
+        }
+        found.sort_by(|a, b| {
+            let d = |p: &PaymentRecord| p.bank.as_ref().map(|b| (b.booking_date, b.entry_id.clone()));
+            d(b).cmp(&d(a))
+        });
+        Ok(found.into_iter().next())
+    }
+
+    /// Apply an unapplied deposit by hand, split over one or more invoices (the amounts add up to the
+    /// deposit; an amount beyond an invoice's balance is its credit). The payer's name is learned as an
+    /// alias of the buyer when every invoice is that buyer's.
+    pub async fn apply_deposit_by_hand(
+        &self,
+        seller: &SellerAccount,
+        deposit_id: &str,
+        allocations: &[ManualAllocation],
+    ) -> Result<PaymentRecord, AppError> {
+        if allocations.is_empty() || allocations.len() > MAX_SPLIT {
+            return Err(field(
+                "allocations",
+                Code::OutOfRange,
+                format!("1 to {MAX_SPLIT} allocations"),
+            ));
+        }
+        let sid = &seller.seller_id;
+        let mut retry = Retry::new(CONTENDED);
+        loop {
+            let Some(mut deposit) = self.store.get_payment(sid, BANK, deposit_id).await? else {
+                return Err(AppError::NotFound(format!("payment bank:{deposit_id}")));
+            };
+            let Some(bank) = deposit.bank.clone().filter(|b| b.part_of.is_none()) else {
+                return Err(AppError::NotFound(format!("deposit bank:{deposit_id}")));
+            };
+            if deposit.unapplied.is_none() || deposit.ledger.net() <= Decimal::ZERO {
+                return Err(AppError::Conflict {
+                    code: ConflictCode::AlreadyApplied,
+                    message: format!("deposit bank:{deposit_id} is applied or reversed"),
+                });
+            }
+            let currency = deposit.ledger.currency.clone().unwrap_or_default();
+            let mut allocs = Vec::new();
+            let mut buyers = Vec::new();
+            let mut total = Decimal::ZERO;
+            for (i, a) in allocations.iter().enumerate() {
+                let path = format!("allocations[{i}].invoice_id");
+                if !is_id(&a.invoice_id) || allocations[..i].iter().any(|b| b.invoice_id == a.invoice_id) {
+                    return Err(field(&path, Code::InvalidFormat, "an invoice id, each once"));
+                }
+                let inv = self.get(seller, &a.invoice_id).await?;
+                if inv.document_type != seikyu_domain::DocumentType::Invoice
+                    || inv.status == crate::record::InvoiceStatus::Void
+                {
+                    return Err(invalid_state(&inv, inv.status, "apply a deposit to", "an invoice that is not void"));
+                }
+                if inv.currency != currency {
+                    return Err(field(&path, Code::CurrencyMismatch, format!("invoice {} is in {}; the deposit is in {currency}", inv.invoice_id, inv.currency)));
+                }
+                let amount = a.amount.get();
+                total += amount;
+                buyers.push(inv.customer_id.clone());
+                allocs.push(Allocation {
+                    invoice_id: inv.invoice_id.clone(),
+                    amount,
+                    credit: (amount - inv.open_balance()).max(Decimal::ZERO),
+                    fee: Decimal::ZERO,
+                });
+            }
+            if total != deposit.ledger.net() {
+                return Err(field(
+                    "allocations",
+                    Code::OutOfRange,
+                    format!("the amounts add up to {total}; the deposit is {}", deposit.ledger.net()),
+                ));
+            }
+            buyers.dedup();
+            let buyer = match buyers.as_slice() {
+                [Some(b)] => Some(b.clone()),
+                _ => None,
+            };
+            let decision = Decision::Apply {
+                buyer: buyer.clone().unwrap_or_default(),
+                identified_by: IdentifiedBy::Person,
+                rule: Rule::Manual,
+                allocations: allocs,
+            };
+            let now = self.clock.now();
+            let expected = deposit.version;
+            match self
+                .commit_decision(seller, None, &mut deposit, expected, decision, now)
+                .await
+            {
+                Ok(()) => {
+                    if let (Some(b), Some(name)) = (buyer, bank.payer_name_normalized.as_deref()) {
+                        self.learn_alias(sid, &b, name).await?;
+                    }
+                    return Ok(deposit);
+                }
+                Err(StoreError::Conflict(_)) => {
+                    retry.again(|| format!("deposit {deposit_id}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Apply a whole unapplied deposit to one invoice (`POST /payments/apply` with a `bank:` key).
+    pub async fn apply_deposit_whole(
+        &self,
+        seller: &SellerAccount,
+        deposit_id: &str,
+        invoice_id: &str,
+    ) -> Result<PaymentRecord, AppError> {
+        let deposit = self.payment(seller, &deposit_key(deposit_id)).await?;
+        let amount = seikyu_domain::values::Amount::new(deposit.ledger.net()).map_err(|_| {
+            AppError::Conflict {
+                code: ConflictCode::NothingToApply,
+                message: format!("deposit bank:{deposit_id} holds no money"),
+            }
+        })?;
+        let allocation = ManualAllocation {
+            invoice_id: invoice_id.to_string(),
+            amount,
+        };
+        self.apply_deposit_by_hand(seller, deposit_id, &[allocation]).await
+    }
+
+    /// Remember `name` (normalised) as a name `buyer` pays under.
+    async fn learn_alias(&self, sid: &str, buyer: &str, name: &str) -> Result<(), AppError> {
+        self.store
+            .add_bank_key(sid, &format!("name:{name}"), &format!("buyer:{buyer}"))
+            .await?;
+        if let Some(mut c) = self.store.get_customer(sid, buyer).await?
+            && !c.aliases.iter().any(|a| a == name)
+        {
+            c.aliases.push(name.to_string());
+            self.store.put_customer(&c).await?;
+        }
+        Ok(())
+    }
+
+    /// The candidates kept with an unapplied deposit (for the API's view).
+    pub fn deposit_candidates(p: &PaymentRecord) -> Vec<Candidate> {
+        match p.bank.as_ref().and_then(|b| b.decision.as_ref()).map(|d| &d.decision) {
+            Some(Decision::Unapplied { candidates, .. }) => candidates.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The fee a deposit's decision had the seller absorb for `invoice` (zero when the fee stayed open).
+fn fee_of(deposit: &PaymentRecord, invoice: &str) -> Decimal {
+    match deposit.bank.as_ref().and_then(|b| b.decision.as_ref()) {
+        Some(DepositDecision {
+            decision: Decision::Apply { allocations, .. },
+            fees_absorbed: true,
+            ..
+        }) => allocations
+            .iter()
+            .filter(|a| a.invoice_id == invoice)
+            .map(|a| a.fee)
+            .sum(),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// The 照会番号 in a Zengin entry id (`{date}-{number}`), which a cancellation names.
+fn zengin_reference(entry_id: &str) -> Option<&str> {
+    let (_, no) = entry_id.rsplit_once('-')?;
+    (no.len() == 6 && no.bytes().all(|b| b.is_ascii_digit())).then_some(no)
+}

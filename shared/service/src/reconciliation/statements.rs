@@ -1,0 +1,287 @@
+//! Statement files: received (over the API, or dropped under the archive's `statements/{seller}/`
+//! prefix), archived write-once with their SHA-256, and imported entry by entry.
+//!
+//! The archive is the trigger: in AWS, an object created under `statements/` notifies the importer's
+//! queue (S3 event), and the `bank-statement-importer` function calls [`App::import_statement`]; the
+//! embedded demo and the tests call it themselves after [`App::receive_statement`]. An import is
+//! idempotent: the import id is the file's SHA-256, and each entry is applied at most once, so a redelivered
+//! notification, the same file dropped again, or two importers racing change nothing twice.
+
+use rust_decimal::Decimal;
+use seikyu_banking::{Direction, MAX_STATEMENT_BYTES, Statement, StatementError};
+use serde_json::json;
+
+use super::deposits::{BANK, EntryOutcome};
+use crate::app::App;
+use crate::digest::sha256_hex;
+use crate::error::{AppError, JobError, RefusalCode};
+use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
+use crate::record::{ImportStatus, SellerAccount, StatementImport};
+
+/// Where statements are archived (and dropped by bank connectors).
+pub const PREFIX: &str = "statements/";
+
+/// The archive key of a statement received over the API.
+pub fn archive_key(seller_id: &str, sha256: &str, format: &str) -> String {
+    let ext = if format.starts_with("camt") { "xml" } else { "txt" };
+    format!("{PREFIX}{seller_id}/{sha256}.{ext}")
+}
+
+/// The seller a dropped statement belongs to, from its key (`statements/{seller}/{name}`).
+pub fn seller_of_key(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(PREFIX)?;
+    let (seller, name) = rest.split_once('/')?;
+    (seikyu_domain::id::is_id(seller) && !name.is_empty() && !name.contains('/')).then_some(seller)
+}
+
+fn refused(e: &StatementError) -> AppError {
+    AppError::Unprocessable {
+        code: RefusalCode::StatementRefused,
+        message: format!("the statement was refused, nothing from it is applied: {e}"),
+        details: json!({ "at": e.at, "reason": e.reason }),
+    }
+}
+
+impl<S, A, Q, B, C> App<S, A, Q, B, C>
+where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
+    /// Check a statement and archive it (nothing is applied yet). A file that fails its own checks, or
+    /// names an account that is not the seller's, is refused and not archived.
+    pub async fn receive_statement(
+        &self,
+        seller: &SellerAccount,
+        bytes: &[u8],
+        file_name: Option<&str>,
+    ) -> Result<StatementImport, AppError> {
+        let statement = seikyu_banking::parse(bytes).map_err(|e| refused(&e))?;
+        self.check_accounts(seller, &statement).await.map_err(|e| refused(&e))?;
+        let sha = sha256_hex(bytes);
+        let key = archive_key(&seller.seller_id, &sha, statement.format.as_str());
+        self.archive.put(&key, "application/octet-stream", bytes).await?;
+        let now = self.clock.now();
+        let import = StatementImport {
+            seller_id: seller.seller_id.clone(),
+            import_id: sha,
+            archive_key: key,
+            format: statement.format.as_str().to_string(),
+            file_name: file_name.map(|n| n.chars().take(200).collect()),
+            size: bytes.len() as u64,
+            entries: u32::try_from(statement.entries.len()).unwrap_or(u32::MAX),
+            credits: 0,
+            applied: 0,
+            unapplied: 0,
+            duplicates: 0,
+            reversed: 0,
+            ignored: 0,
+            fees_absorbed: Decimal::ZERO,
+            currency: statement.entries.first().map(|e| e.currency.clone()).unwrap_or_default(),
+            status: ImportStatus::Received,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(self.store.put_import(&import).await?)
+    }
+
+    /// Every account the statement names must be the seller's (its own, or in its virtual-account pool).
+    async fn check_accounts(
+        &self,
+        seller: &SellerAccount,
+        statement: &Statement,
+    ) -> Result<(), StatementError> {
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &statement.entries {
+            if seen.contains(&e.account.as_str()) {
+                continue;
+            }
+            let owned = self.owns_account(seller, &e.account).await.map_err(|err| StatementError {
+                at: "file".into(),
+                reason: err.to_string(),
+            })?;
+            if !owned {
+                return Err(StatementError {
+                    at: format!("entry {} ({})", e.position, e.entry_id),
+                    reason: format!(
+                        "account {} is not one of seller {}'s accounts or virtual accounts",
+                        e.account, seller.seller_id
+                    ),
+                });
+            }
+            seen.push(&e.account);
+        }
+        Ok(())
+    }
+
+    /// Import an archived statement: every entry applied exactly once, the import's counts from what the
+    /// entries' deposits now hold. A refused file is recorded as refused (a permanent failure: nothing
+    /// from it is applied); a store failure is retryable, and the retry carries on where this one ended.
+    pub async fn import_statement(&self, key: &str) -> Result<StatementImport, JobError> {
+        let seller_id = seller_of_key(key)
+            .ok_or_else(|| JobError::Permanent(format!("{key} is not statements/{{seller}}/{{file}}")))?;
+        let seller = self
+            .store
+            .get_seller(seller_id)
+            .await?
+            .ok_or_else(|| JobError::Permanent(format!("no seller {seller_id}")))?;
+        let bytes = self
+            .archive
+            .get(key)
+            .await
+            .map_err(|e| JobError::Retryable(e.to_string()))?
+            .ok_or_else(|| JobError::Permanent(format!("no archived statement {key}")))?;
+        if bytes.len() as u64 > MAX_STATEMENT_BYTES {
+            return Err(JobError::Permanent(format!("{key}: {} bytes is more than a statement", bytes.len())));
+        }
+        let sha = sha256_hex(&bytes);
+        let now = self.clock.now();
+        let parsed = seikyu_banking::parse(&bytes);
+        let mut import = self
+            .store
+            .put_import(&StatementImport {
+                seller_id: seller.seller_id.clone(),
+                import_id: sha.clone(),
+                archive_key: key.to_string(),
+                format: parsed.as_ref().map(|s| s.format.as_str()).unwrap_or("unknown").to_string(),
+                file_name: key.rsplit('/').next().map(str::to_string),
+                size: bytes.len() as u64,
+                entries: parsed.as_ref().map_or(0, |s| u32::try_from(s.entries.len()).unwrap_or(u32::MAX)),
+                credits: 0,
+                applied: 0,
+                unapplied: 0,
+                duplicates: 0,
+                reversed: 0,
+                ignored: 0,
+                fees_absorbed: Decimal::ZERO,
+                currency: String::new(),
+                status: ImportStatus::Received,
+                error: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        let statement = match parsed {
+            Ok(s) => match self.check_accounts(&seller, &s).await {
+                Ok(()) => s,
+                Err(e) => return self.refuse_import(import, &e).await,
+            },
+            Err(e) => return self.refuse_import(import, &e).await,
+        };
+        let mut counts = Counts::default();
+        for entry in &statement.entries {
+            let outcome = self
+                .apply_entry(&seller, &sha, entry)
+                .await
+                .map_err(|e| JobError::Retryable(format!("{key} entry {}: {e}", entry.entry_id)))?;
+            if entry.direction == Direction::Credit && !entry.reversal {
+                counts.credits += 1;
+            }
+            match outcome {
+                EntryOutcome::Applied { fee, .. } => {
+                    counts.applied += 1;
+                    counts.fees += fee;
+                }
+                EntryOutcome::Unapplied { .. } => counts.unapplied += 1,
+                EntryOutcome::Reversed { .. } => counts.reversed += 1,
+                EntryOutcome::Ignored => counts.ignored += 1,
+                EntryOutcome::Duplicate { deposit } => {
+                    self.count_earlier(&seller.seller_id, &sha, &deposit, &mut counts).await?;
+                }
+            }
+        }
+        import.currency = statement.entries.first().map(|e| e.currency.clone()).unwrap_or_default();
+        import.credits = counts.credits;
+        import.applied = counts.applied;
+        import.unapplied = counts.unapplied;
+        import.duplicates = counts.duplicates;
+        import.reversed = counts.reversed;
+        import.ignored = counts.ignored;
+        import.fees_absorbed = if seller.banking.matching.fee_settles { counts.fees } else { Decimal::ZERO };
+        import.status = ImportStatus::Done;
+        import.updated_at = self.clock.now();
+        self.store.update_import(&import).await?;
+        Ok(import)
+    }
+
+    /// An entry applied before: counted as this import's when this import brought it (a re-run after a
+    /// crash), else as a duplicate of another file's.
+    async fn count_earlier(
+        &self,
+        seller_id: &str,
+        import_id: &str,
+        deposit: &str,
+        counts: &mut Counts,
+    ) -> Result<(), JobError> {
+        let id = deposit.trim_start_matches("bank:");
+        let record = self.store.get_payment(seller_id, BANK, id).await?;
+        let Some(bank) = record.as_ref().and_then(|p| p.bank.as_ref()) else {
+            counts.duplicates += 1;
+            return Ok(());
+        };
+        if bank.import_id != import_id {
+            counts.duplicates += 1;
+            return Ok(());
+        }
+        let decision = bank.decision.as_ref();
+        let received = record.as_ref().map_or(Decimal::ZERO, |p| p.ledger.received);
+        match decision.map(|d| &d.decision) {
+            _ if received.is_zero() => counts.reversed += 1,
+            Some(seikyu_banking::matcher::Decision::Apply { .. }) => {
+                counts.applied += 1;
+                counts.fees += decision.map_or(Decimal::ZERO, |d| d.fee);
+            }
+            _ => counts.unapplied += 1,
+        }
+        Ok(())
+    }
+
+    async fn refuse_import(
+        &self,
+        mut import: StatementImport,
+        e: &StatementError,
+    ) -> Result<StatementImport, JobError> {
+        import.status = ImportStatus::Refused;
+        import.error = Some(e.to_string());
+        import.updated_at = self.clock.now();
+        self.store.update_import(&import).await?;
+        Err(JobError::Permanent(format!("statement refused, nothing applied: {e}")))
+    }
+
+    /// The seller's imports, newest first.
+    pub async fn statement_imports(
+        &self,
+        seller: &SellerAccount,
+        limit: usize,
+    ) -> Result<Vec<StatementImport>, AppError> {
+        Ok(self.store.imports(&seller.seller_id, limit).await?)
+    }
+
+    pub async fn statement_import(
+        &self,
+        seller: &SellerAccount,
+        import_id: &str,
+    ) -> Result<StatementImport, AppError> {
+        if !seikyu_domain::id::is_id(import_id) {
+            return Err(AppError::NotFound(format!("bank statement {import_id}")));
+        }
+        self.store
+            .get_import(&seller.seller_id, import_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("bank statement {import_id}")))
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    credits: u32,
+    applied: u32,
+    unapplied: u32,
+    duplicates: u32,
+    reversed: u32,
+    ignored: u32,
+    fees: Decimal,
+}
