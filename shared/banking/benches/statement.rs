@@ -48,15 +48,16 @@ fn fixture() -> (Vec<u8>, Vec<Account>) {
 
 fn bench(c: &mut Criterion) {
     let (file, accounts) = fixture();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
     let settings = Settings::default();
     let mut g = c.benchmark_group("statement");
     g.throughput(Throughput::Elements(ENTRIES as u64));
     g.bench_function("parse_zengin_01_10k", |b| {
-        b.iter(|| seikyu_banking::parse(&file).map(|s| s.entries.len()))
+        b.iter(|| seikyu_banking::parse(&file, day).map(|s| s.entries.len()))
     });
     g.bench_function("parse_and_match_10k", |b| {
         b.iter(|| {
-            let st = seikyu_banking::parse(&file).expect("the bench file parses");
+            let st = seikyu_banking::parse(&file, day).expect("the bench file parses");
             st.entries
                 .iter()
                 .zip(&accounts)

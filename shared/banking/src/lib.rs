@@ -160,9 +160,10 @@ pub struct Statement {
     pub entries: Vec<Entry>,
 }
 
-/// Read a statement of any supported format from `bytes` (at most [`MAX_STATEMENT_BYTES`]). The format
-/// is told by the content: `<` (after a BOM or blank) is camt, `1` then `01`/`03` is Zengin.
-pub fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
+/// Read a statement of any supported format from `bytes` (at most [`MAX_STATEMENT_BYTES`]) on `today`
+/// (which decides the era of Zengin's two-digit 和暦 years). The format is told by the content: `<`
+/// (after a BOM or blank) is camt, `1` then `01`/`03` is Zengin.
+pub fn parse(bytes: &[u8], today: NaiveDate) -> Result<Statement, StatementError> {
     if bytes.len() as u64 > MAX_STATEMENT_BYTES {
         return Err(StatementError::file(format!(
             "{} bytes; a statement is at most {} MB",
@@ -177,7 +178,7 @@ pub fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
         .position(|b| !b.is_ascii_whitespace());
     match start.map(|i| bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)[i]) {
         Some(b'<') => camt::parse(bytes),
-        Some(b'1') => zengin::parse(bytes),
+        Some(b'1') => zengin::parse(bytes, today),
         // '1' in EBCDIC: a Zengin file in コード区分 1.
         Some(0xF1) => Err(StatementError::record(
             1,

@@ -31,6 +31,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::{Direction, Entry, Format, Statement, StatementError, normalized_name, wareki};
@@ -38,15 +39,19 @@ use crate::{Direction, Entry, Format, Statement, StatementError, normalized_name
 const RECORD: usize = 200;
 const EOF_MARK: u8 = 0x1A;
 
-/// Read a whole Zengin file from memory.
-pub fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    read(bytes)
+/// Read a whole Zengin file from memory, on `today` (which decides the era of its dates, see
+/// [`wareki`]).
+pub fn parse(bytes: &[u8], today: NaiveDate) -> Result<Statement, StatementError> {
+    read(bytes, today)
 }
 
 /// Read a Zengin file from any reader, one record at a time (memory is the entries, not the file).
-pub fn read(input: impl Read) -> Result<Statement, StatementError> {
+pub fn read(input: impl Read, today: NaiveDate) -> Result<Statement, StatementError> {
     let mut records = Records::new(BufReader::new(input));
-    let mut file = FileState::default();
+    let mut file = FileState {
+        today,
+        ..FileState::default()
+    };
     while let Some((n, rec)) = records.next_record()? {
         file.record(n, &rec)?;
     }
@@ -189,6 +194,7 @@ struct Group {
 }
 
 struct FileState {
+    today: NaiveDate,
     expect: Expect,
     kind: Option<Kind>,
     /// 01: format B, once the first data record told.
@@ -201,6 +207,7 @@ struct FileState {
 impl Default for FileState {
     fn default() -> Self {
         FileState {
+            today: NaiveDate::default(),
             expect: Expect::Header,
             kind: None,
             format_b: None,
@@ -270,9 +277,10 @@ fn date(
     n: u64,
     start: usize,
     name: &str,
-) -> Result<Option<chrono::NaiveDate>, StatementError> {
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, StatementError> {
     let f = String::from_utf8_lossy(field(rec, start, 6)).into_owned();
-    wareki::parse(&f).map_err(|e| StatementError::record(n, format!("{name}: {e}")))
+    wareki::parse(&f, today).map_err(|e| StatementError::record(n, format!("{name}: {e}")))
 }
 
 fn required_date(
@@ -280,8 +288,10 @@ fn required_date(
     n: u64,
     start: usize,
     name: &str,
-) -> Result<chrono::NaiveDate, StatementError> {
-    date(rec, n, start, name)?.ok_or_else(|| StatementError::record(n, format!("{name} is blank")))
+    today: NaiveDate,
+) -> Result<NaiveDate, StatementError> {
+    date(rec, n, start, name, today)?
+        .ok_or_else(|| StatementError::record(n, format!("{name} is blank")))
 }
 
 fn yen(v: u64) -> Decimal {
@@ -353,7 +363,7 @@ impl FileState {
             }
         }
         for (start, name) in [(5, "作成日"), (11, "勘定日(自)"), (17, "勘定日(至)")] {
-            date(rec, n, start, name)?;
+            date(rec, n, start, name, self.today)?;
         }
         let bank = String::from_utf8_lossy(field(rec, 23, 4)).into_owned();
         let branch = String::from_utf8_lossy(field(rec, 42, 3)).into_owned();
@@ -449,8 +459,8 @@ impl FileState {
             }
         }
         let reference_no = digits(rec, n, 2, 6, "照会番号")?;
-        let booking = required_date(rec, n, 8, "勘定日")?;
-        let value = date(rec, n, 14, "起算日")?.unwrap_or(booking);
+        let booking = required_date(rec, n, 8, "勘定日", self.today)?;
+        let value = date(rec, n, 14, "起算日", self.today)?.unwrap_or(booking);
         let amount1 = digits(rec, n, 20, 10, "金額")?;
         let (amount, edi_at) = if is_b {
             let amount2 = digits(rec, n, 129, 12, "金額(2)")?;
@@ -523,8 +533,8 @@ impl FileState {
     /// A 03 data record (預金種目 1, 2, 4).
     fn statement(&mut self, n: u64, rec: &[u8; RECORD]) -> Result<Entry, StatementError> {
         let reference_no = digits(rec, n, 2, 8, "照会番号")?;
-        let booking = required_date(rec, n, 10, "勘定日")?;
-        let value = date(rec, n, 16, "預入・払出日")?.unwrap_or(booking);
+        let booking = required_date(rec, n, 10, "勘定日", self.today)?;
+        let value = date(rec, n, 16, "預入・払出日", self.today)?.unwrap_or(booking);
         let direction = match rec[21] {
             b'1' => Direction::Credit,
             b'2' => Direction::Debit,

@@ -3,7 +3,12 @@
 //! own writer, and read back; then the refusals; then a cross-check against zengin-fmt (crates.io), an
 //! independent reader of 01 files.
 
-use seikyu_banking::{Direction, Format, StatementError, parse};
+use seikyu_banking::{Direction, Format, Statement, StatementError};
+
+/// Read on the day these files were written for.
+fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
+    seikyu_banking::parse(bytes, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"))
+}
 
 /// A 200-byte record of spaces with each field placed at its published 1-based start.
 fn rec(fields: &[(usize, &[u8])]) -> Vec<u8> {

@@ -73,6 +73,10 @@ enum Command {
     Statement {
         /// The statement file ('-' for standard input).
         file: PathBuf,
+        /// The day the file is read on (YYYY-MM-DD; default: today in Tokyo). Zengin years are two-digit
+        /// 和暦: the era nearest this day is taken.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
 }
 
@@ -164,7 +168,17 @@ fn render(
     ExitCode::SUCCESS
 }
 
-fn statement(file: PathBuf) -> ExitCode {
+/// Today in Tokyo, from the system clock (the CLI is an edge: the pure crates never read a clock).
+fn today_in_tokyo() -> chrono::NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(seikyu_domain::dates::tokyo_date)
+        .unwrap_or_default()
+}
+
+fn statement(file: PathBuf, as_of: Option<chrono::NaiveDate>) -> ExitCode {
     let source = file.display().to_string();
     let limit = seikyu_banking::MAX_STATEMENT_BYTES;
     // Bounded before reading: a file larger than any statement is refused without loading it.
@@ -189,7 +203,7 @@ fn statement(file: PathBuf) -> ExitCode {
             return ExitCode::from(EXIT_IO);
         }
     };
-    match seikyu_banking::parse(&bytes) {
+    match seikyu_banking::parse(&bytes, as_of.unwrap_or_else(today_in_tokyo)) {
         Ok(st) => {
             let mut out = String::new();
             for e in &st.entries {
@@ -243,7 +257,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Statement { file } => statement(file),
+        Command::Statement { file, as_of } => statement(file, as_of),
         Command::Schema => {
             let schema = schemars::schema_for!(InvoiceInput);
             match serde_json::to_string_pretty(&schema) {

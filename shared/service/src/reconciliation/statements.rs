@@ -58,7 +58,8 @@ where
         bytes: &[u8],
         file_name: Option<&str>,
     ) -> Result<StatementImport, AppError> {
-        let statement = seikyu_banking::parse(bytes).map_err(|e| refused(&e))?;
+        let today = seikyu_domain::dates::tokyo_date(self.clock.now());
+        let statement = seikyu_banking::parse(bytes, today).map_err(|e| refused(&e))?;
         self.check_accounts(seller, &statement).await.map_err(|e| refused(&e))?;
         let sha = sha256_hex(bytes);
         let key = archive_key(&seller.seller_id, &sha, statement.format.as_str());
@@ -139,7 +140,7 @@ where
         }
         let sha = sha256_hex(&bytes);
         let now = self.clock.now();
-        let parsed = seikyu_banking::parse(&bytes);
+        let parsed = seikyu_banking::parse(&bytes, seikyu_domain::dates::tokyo_date(now));
         let mut import = self
             .store
             .put_import(&StatementImport {
