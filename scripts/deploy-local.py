@@ -58,6 +58,8 @@ REQUIRED_OUTPUTS = [
     "ReceiptDLQUrl",
     "ReminderDLQUrl",
     "ReminderQueueUrl",
+    "StatementQueueUrl",
+    "StatementDLQUrl",
     "EventBusName",
 ]
 
@@ -311,6 +313,9 @@ def main() -> int:
         "RECEIPT_DLQ_URL": outputs["ReceiptDLQUrl"],
         "REMINDER_QUEUE_URL": outputs["ReminderQueueUrl"],
         "REMINDER_DLQ_URL": outputs["ReminderDLQUrl"],
+        # S3 notifies this queue of statements archived; the importer's dead letters go to the DLQ.
+        "STATEMENT_QUEUE_URL": outputs["StatementQueueUrl"],
+        "STATEMENT_DLQ_URL": outputs["StatementDLQUrl"],
         "EVENT_BUS_NAME": outputs["EventBusName"],
         "SENDER_EMAIL": SENDER_EMAIL,
         # SSM parameters {prefix}/{seller}/{provider} hold each seller's webhook signing secrets.

@@ -195,7 +195,7 @@ warm_functions() {
   curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/outbox-sweeper/invocations" -d '{}' || true
   curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/dunning-scheduler/invocations" -d '{"time":"warm-up"}' || true
   local f
-  for f in invoice-mailer receipt-issuer reminder-sender; do
+  for f in invoice-mailer receipt-issuer reminder-sender bank-statement-importer; do
     curl -s -o /dev/null --max-time 900 -X POST "$lambda/2015-03-31/functions/$f/invocations" -d '{"Records":[]}' || true
   done
 }

@@ -148,6 +148,24 @@ pub fn fatal_findings(reports: &[FileReport]) -> Vec<String> {
     }
     out
 }
+/// Run documents a test generated (`(file name, bytes)`) through the validator: zero fatal findings, or
+/// skipped as [`validator`] says.
+pub fn validate_generated(docs: &[(&str, &[u8])]) {
+    let Some(v) = validator() else { return };
+    let dir = std::env::temp_dir().join(format!("seikyu-generated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let files: Vec<PathBuf> = docs
+        .iter()
+        .map(|(name, bytes)| {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).expect("written");
+            p
+        })
+        .collect();
+    let fatal = fatal_findings(&validate_files(&v, &files));
+    assert!(fatal.is_empty(), "{}", fatal.join("\n"));
+}
+
 /// JSON pointers (RFC 6901) of every leaf of `v`, for tests that replace one leaf at a time.
 pub fn json_leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
     use serde_json::Value;
@@ -167,6 +185,7 @@ pub fn json_leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
     }
 }
 
+pub mod banking;
 pub mod contract;
 pub mod dates;
 pub mod dunning;

@@ -84,3 +84,7 @@ async fn memory_dunning_policy_api() {
 async fn memory_dunning_reminder_sends_once() {
     dunning::reminder_sends_once(mem()).await;
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_bank_reconciliation() {
+    seikyu_tests::banking::bank_reconciliation(mem()).await;
+}

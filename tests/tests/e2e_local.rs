@@ -1049,3 +1049,126 @@ async fn a_due_invoice_walks_every_dunning_stage() {
     }
     assert_eq!(inv["reminders"]["next_action"], Value::Null);
 }
+
+/// 入金消込 end to end: a Zengin 01 file put into the archive bucket under `statements/{seller}/` reaches
+/// the importer through S3's notification to its queue; the deposit (under the buyer's kana name) settles
+/// an invoice created over HTTP, and one receipt mail appears in LocalStack's recorded mail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zengin_statement_in_the_bucket_settles_an_invoice() {
+    use seikyu_banking::zengin::write::{AccountHead, Deposit, notice};
+    use seikyu_service::ports::DocumentArchive;
+    let Some(stack) = local_stack() else { return };
+    let c = Client::new();
+    let t = Tenant::new(&c, &stack);
+    let (seller, key) = (t.seller.clone(), t.key.clone());
+    let (status, settings, _) = c.call(
+        "PUT",
+        "/bank/settings",
+        Some(&key),
+        &[],
+        Some(&json!({ "accounts": ["0001-100-1-1234567"] })),
+    );
+    assert_eq!(status, 200, "{settings}");
+    let (status, cust, _) = c.call(
+        "PUT",
+        &format!("/customers/{}", t.customer),
+        Some(&key),
+        &[],
+        Some(&json!({ "kana_names": ["ｶ)ｾｲｷﾕｳﾃｽﾄ"] })),
+    );
+    assert_eq!(status, 200, "{cust}");
+    let (status, created, _) = c.call(
+        "POST",
+        "/invoices",
+        Some(&key),
+        &[("idempotency-key", "bank-1")],
+        Some(&t.invoice(&stack, "jp-standard-10-lines")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let payable: u64 = created["totals"]["payable"]
+        .as_str()
+        .expect("payable")
+        .parse()
+        .expect("yen");
+    pump_mailer(&c, &stack, &seller).await;
+
+    let day = stack.today();
+    let file = notice(
+        &AccountHead {
+            bank: "0001".into(),
+            branch: "100".into(),
+            kind: 1,
+            number: "1234567".into(),
+            name: "ｾｲｷﾕｳ".into(),
+        },
+        day,
+        &[Deposit {
+            reference_no: 1,
+            date: day,
+            amount: payable,
+            payer: "ｾｲｷﾕｳﾃｽﾄ(ｶ".into(),
+            remitter_code: None,
+            edi: None,
+            cancelled: false,
+        }],
+    );
+    let sdk = stack.sdk().await;
+    let archive =
+        seikyu_aws::S3Archive::new(seikyu_aws::s3_client(&sdk), stack.get("ARCHIVE_BUCKET"));
+    archive
+        .put(
+            &format!("statements/{seller}/zengin-{day}.txt"),
+            "text/plain",
+            &file,
+        )
+        .await
+        .expect("statement dropped into the bucket");
+    // S3 notified the statement queue; play its event source mapping.
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let url = stack.get("STATEMENT_QUEUE_URL");
+    let mut notification = None;
+    for _ in 0..20 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages.unwrap_or_default() {
+            if m.body()
+                .is_some_and(|b| b.contains(&format!("statements/{seller}/")))
+            {
+                notification = Some(m);
+            }
+        }
+        if notification.is_some() {
+            break;
+        }
+    }
+    let m = notification.expect("S3 notified the statement queue");
+    let result = c.invoke(
+        "bank-statement-importer",
+        &sqs_event(std::slice::from_ref(&m)),
+    );
+    assert_eq!(result["batchItemFailures"], json!([]), "{result}");
+    sqs.delete_message()
+        .queue_url(url)
+        .receipt_handle(m.receipt_handle().unwrap_or_default())
+        .send()
+        .await
+        .expect("delete");
+    let (_, inv, _) = c.call("GET", &format!("/invoices/{id}"), Some(&key), &[], None);
+    assert_eq!(inv["status"], "paid", "{inv}");
+    let (_, imports, _) = c.call("GET", "/bank-statements", Some(&key), &[], None);
+    assert_eq!(imports["items"][0]["applied"], 1, "{imports}");
+    // One receipt, mailed once.
+    assert_eq!(
+        pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
+        1
+    );
+    let receipt_number = number("R-", day, 1);
+    assert_eq!(recorded_mails(&c, &stack, &receipt_number).len(), 1);
+}

@@ -1016,7 +1016,12 @@ impl BankStore for DynamoStore {
         v.sort();
         Ok(v)
     }
-    async fn add_bank_key(&self, seller_id: &str, key: &str, value: &str) -> Result<(), StoreError> {
+    async fn add_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
         self.change_bank_key(seller_id, key, value, true).await
     }
     async fn remove_bank_key(
@@ -1120,15 +1125,21 @@ impl BankStore for DynamoStore {
                 .expression_attribute_values(":s1", s("issued"))
                 .expression_attribute_values(":s2", s("partially_paid"))
                 .expression_attribute_values(":s3", s("escalated"))
-                .projection_expression("SK, payable, paid_total, fees_absorbed, due_date, issue_date")
+                .projection_expression(
+                    "SK, payable, paid_total, fees_absorbed, due_date, issue_date",
+                )
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(unavailable)?;
             for i in out.items.unwrap_or_default() {
-                let id = get_s(&i, "SK").unwrap_or_default().trim_start_matches("INV#").to_string();
-                let balance =
-                    decimal(&i, "payable") - decimal(&i, "paid_total") - decimal(&i, "fees_absorbed");
+                let id = get_s(&i, "SK")
+                    .unwrap_or_default()
+                    .trim_start_matches("INV#")
+                    .to_string();
+                let balance = decimal(&i, "payable")
+                    - decimal(&i, "paid_total")
+                    - decimal(&i, "fees_absorbed");
                 if balance <= Decimal::ZERO {
                     continue;
                 }
@@ -1210,7 +1221,11 @@ impl BankStore for DynamoStore {
                 None => break,
             }
         }
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.import_id.cmp(&a.import_id)));
+        all.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then(b.import_id.cmp(&a.import_id))
+        });
         all.truncate(limit);
         Ok(all)
     }

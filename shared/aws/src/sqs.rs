@@ -100,6 +100,39 @@ async fn send_batch_to(client: Client, url: String, bodies: Vec<String>) -> Resu
     Ok(())
 }
 
+impl SqsQueue {
+    /// Put `body` on the dead-letter queue at `url`, with why as the `seikyu_error` attribute. The
+    /// statement importer's queue is fed by S3 events, not by [`MessageQueue::send`], so its consumer
+    /// names its dead-letter queue itself.
+    pub async fn dead_letter_to(
+        &self,
+        url: &str,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        // The reason travels as a message attribute (at most 256 KB with the body: SQS's limit).
+        let reason: String = reason.chars().take(1000).collect();
+        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(if reason.is_empty() {
+                "-".into()
+            } else {
+                reason
+            })
+            .build()
+            .map_err(queue_error)?;
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .message_attributes("seikyu_error", attribute)
+            .send()
+            .await
+            .map_err(queue_error)?;
+        Ok(())
+    }
+}
+
 impl MessageQueue for SqsQueue {
     async fn send(&self, message: &QueueMessage) -> Result<(), QueueError> {
         let body = serde_json::to_string(message).map_err(|e| QueueError(e.to_string()))?;
@@ -129,26 +162,7 @@ impl MessageQueue for SqsQueue {
             QueueName::Receipts => &urls[1],
             QueueName::Reminders => &urls[2],
         };
-        // The reason travels as a message attribute (at most 256 KB with the body: SQS's limit).
-        let reason: String = reason.chars().take(1000).collect();
-        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(if reason.is_empty() {
-                "-".into()
-            } else {
-                reason
-            })
-            .build()
-            .map_err(queue_error)?;
-        self.client
-            .send_message()
-            .queue_url(url)
-            .message_body(body)
-            .message_attributes("seikyu_error", attribute)
-            .send()
-            .await
-            .map_err(queue_error)?;
-        Ok(())
+        self.dead_letter_to(url, body, reason).await
     }
 
     async fn send_batch(&self, messages: &[QueueMessage]) -> Result<(), QueueError> {

@@ -44,17 +44,23 @@ pub fn parse(field: &str, reference: NaiveDate) -> Result<Option<NaiveDate>, Str
     let heisei = NaiveDate::from_ymd_opt(1988 + yy, mm, dd)
         .filter(|d| yy <= 31 && (d < &reiwa_start() || d.year() == 2019));
     let reiwa = NaiveDate::from_ymd_opt(2018 + yy, mm, dd).filter(|d| d >= &reiwa_start());
-    let nearest = [heisei, reiwa]
-        .into_iter()
-        .flatten()
-        .min_by_key(|d| (d.signed_duration_since(reference).num_days().abs(), d.year()));
+    let nearest = [heisei, reiwa].into_iter().flatten().min_by_key(|d| {
+        (
+            d.signed_duration_since(reference).num_days().abs(),
+            d.year(),
+        )
+    });
     let before_reiwa = reiwa.is_none()
         && NaiveDate::from_ymd_opt(2018 + yy, mm, dd).is_some_and(|d| d < reiwa_start());
     match nearest {
         Some(d) if (d.year() - reference.year()).abs() <= MAX_YEARS_AWAY => Ok(Some(d)),
         Some(d) => Err(format!(
             "date {field:?}{} would be {d}, more than {MAX_YEARS_AWAY} years from {reference}",
-            if before_reiwa { " is not 令和 (令和 began on 2019-05-01) and" } else { "" }
+            if before_reiwa {
+                " is not 令和 (令和 began on 2019-05-01) and"
+            } else {
+                ""
+            }
         )),
         None if NaiveDate::from_ymd_opt(2018 + yy, mm, dd).is_some() => Err(format!(
             "date {field:?}: 令和 began on 2019-05-01 (令和元年5月1日) and 平成 does not reach it"
@@ -90,20 +96,44 @@ mod tests {
         let p = |f: &str| parse(f, on(2019));
         assert_eq!(p("310430"), Ok(d(2019, 4, 30)));
         assert_eq!(p("010501"), Ok(d(2019, 5, 1)));
-        assert_eq!(p("310515"), Ok(d(2019, 5, 15)), "平成31 written after the change");
-        assert!(p("010430").is_err(), "令和元年4月 never existed; 平成1 is 30 years away");
+        assert_eq!(
+            p("310515"),
+            Ok(d(2019, 5, 15)),
+            "平成31 written after the change"
+        );
+        assert!(
+            p("010430").is_err(),
+            "令和元年4月 never existed; 平成1 is 30 years away"
+        );
         assert_eq!(p("300101"), Ok(d(2018, 1, 1)));
         assert_eq!(p("200229"), Ok(d(2008, 2, 29)), "2038 has no 29 February");
-        assert_eq!(format(NaiveDate::from_ymd_opt(2019, 4, 30).unwrap_or_default()), "310430");
-        assert_eq!(format(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()), "010501");
-        assert_eq!(format(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default()), "081130");
+        assert_eq!(
+            format(NaiveDate::from_ymd_opt(2019, 4, 30).unwrap_or_default()),
+            "310430"
+        );
+        assert_eq!(
+            format(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()),
+            "010501"
+        );
+        assert_eq!(
+            format(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default()),
+            "081130"
+        );
     }
 
     #[test]
     fn the_era_nearest_the_reading_day() {
         assert_eq!(parse("081130", on(2026)), Ok(d(2026, 11, 30)));
-        assert_eq!(parse("081130", on(2000)), Ok(d(1996, 11, 30)), "平成8 read in 2000");
-        assert_eq!(parse("250401", on(2043)), Ok(d(2043, 4, 1)), "令和25, not 平成25");
+        assert_eq!(
+            parse("081130", on(2000)),
+            Ok(d(1996, 11, 30)),
+            "平成8 read in 2000"
+        );
+        assert_eq!(
+            parse("250401", on(2043)),
+            Ok(d(2043, 4, 1)),
+            "令和25, not 平成25"
+        );
         assert_eq!(parse("250401", on(2013)), Ok(d(2013, 4, 1)));
         // Every day from 2016 to 2099 written and read back on the day.
         let mut day = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap_or_default();

@@ -4,7 +4,10 @@
 use seikyu_banking::{Direction, Format, Statement, StatementError};
 
 fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    seikyu_banking::parse(bytes, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"))
+    seikyu_banking::parse(
+        bytes,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"),
+    )
 }
 
 fn doc053(version: &str, entries: &str) -> String {

@@ -7,7 +7,10 @@ use seikyu_banking::{Direction, Format, Statement, StatementError};
 
 /// Read on the day these files were written for.
 fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    seikyu_banking::parse(bytes, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"))
+    seikyu_banking::parse(
+        bytes,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"),
+    )
 }
 
 /// A 200-byte record of spaces with each field placed at its published 1-based start.

@@ -74,7 +74,7 @@ pub struct DemoOutput {
     pub summary: String,
 }
 
-type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, MemoryBus, FixedClock>;
+pub(crate) type DemoApp = App<MemoryStore, MemoryArchive, MemoryQueue, MemoryBus, FixedClock>;
 
 /// `58,136 JPY`: an amount with its currency's decimals, thousands separators and code.
 fn amount(v: Decimal, currency: &str) -> String {
@@ -347,7 +347,7 @@ async fn dunning_walk(
         issued[5].invoice_id.clone(),
     );
     let mut log = String::from(
-        "12. dunning: the clock walks to 2027-03-01, the scheduler runs every day at 09:00 JST\n",
+        "13. dunning: the clock walks to 2027-03-01, the scheduler runs every day at 09:00 JST\n",
     );
     let mut day = NaiveDate::from_ymd_opt(2026, 11, 9).unwrap_or_default();
     let end = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default();
@@ -678,6 +678,8 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         ..Default::default()
     };
     let aozora = onboard(&app, "aozora", "AOZ", 4, &aozora_inputs[0], aozora_policy).await?;
+    // What bank-transfer buyers are invoiced (step 12).
+    let transfer_template = aozora_inputs[0].clone();
     let widgets = onboard(&app, "widgets", "BW", 1, &widgets_inputs[0], widgets_policy).await?;
     log.push_str("1. onboarded sellers aozora (株式会社青空商事, PINT JP) and widgets (Brussels Widgets SA, Peppol BIS)\n");
 
@@ -811,13 +813,18 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         ));
     }
 
+    let statement_day = seikyu_domain::dates::tokyo_date(app.clock.now());
+    log.push_str(&crate::demo_bank::run(&app, &aozora, &transfer_template, statement_day).await?);
+    log.push_str(&issue_receipts(&app, &mailer, &[&aozora, &widgets], "    ").await?);
+
     log.push_str(&dunning_walk(&app, &mailer, &aozora, &widgets, &issued).await?);
 
     let mut files = Vec::new();
     for (key, bytes) in app.archive.objects() {
-        let text = String::from_utf8(bytes.clone())
-            .map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
-        if key.ends_with(".xml") {
+        // UBL documents are read back; statements (Shift_JIS, or camt) are written as received.
+        if key.ends_with(".xml") && !key.starts_with("statements/") {
+            let text = String::from_utf8(bytes.clone())
+                .map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
             read(&text).map_err(|e| DemoError::ReadBack(key.clone(), e.to_string()))?;
         }
         let path = out.join(&key);
@@ -826,7 +833,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
     }
     let sent = mailer.sent();
     log.push_str(&format!(
-        "13. {} mails sent, written as .eml files under {}:\n",
+        "14. {} mails sent, written as .eml files under {}:\n",
         sent.len(),
         out.join("mail").display()
     ));

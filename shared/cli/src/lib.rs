@@ -1,4 +1,5 @@
 //! Library half of the `seikyu` command, so tests drive the same code as the binary.
 
 pub mod demo;
+mod demo_bank;
 pub mod summary;

@@ -247,7 +247,12 @@ fn statement_prints_one_json_line_per_entry_or_refuses_with_the_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = dir.path().join("good.txt");
     std::fs::write(&good, &file).expect("written");
-    let o = seikyu(&["statement", "--as-of", "2026-12-01", good.to_str().expect("utf-8")]);
+    let o = seikyu(&[
+        "statement",
+        "--as-of",
+        "2026-12-01",
+        good.to_str().expect("utf-8"),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).expect("utf-8");
     let lines: Vec<serde_json::Value> = out
@@ -288,7 +293,12 @@ fn statement_prints_one_json_line_per_entry_or_refuses_with_the_record() {
     bad[trailer + 7] = b'9';
     let bad_path = dir.path().join("bad.txt");
     std::fs::write(&bad_path, &bad).expect("written");
-    let o = seikyu(&["statement", "--as-of", "2026-12-01", bad_path.to_str().expect("utf-8")]);
+    let o = seikyu(&[
+        "statement",
+        "--as-of",
+        "2026-12-01",
+        bad_path.to_str().expect("utf-8"),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     assert!(stderr(&o).contains("record 4: trailer"), "{}", stderr(&o));

@@ -132,7 +132,9 @@ pub enum Unmatched {
     /// The invoice cannot take payments (void, a credit note).
     NotPayable,
     /// A bank deposit no rule could place (`reason` as the matcher names it).
-    Deposit { reason: String },
+    Deposit {
+        reason: String,
+    },
 }
 
 /// Match a payment to an invoice's currency and seller.

@@ -552,7 +552,12 @@ impl BankStore for MemoryStore {
                 .unwrap_or_default())
         })
     }
-    async fn add_bank_key(&self, seller_id: &str, key: &str, value: &str) -> Result<(), StoreError> {
+    async fn add_bank_key(
+        &self,
+        seller_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
         self.with(|s| {
             let v = s
                 .bank_keys
@@ -683,7 +688,11 @@ impl BankStore for MemoryStore {
                 .filter(|i| i.seller_id == seller_id)
                 .cloned()
                 .collect();
-            v.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.import_id.cmp(&a.import_id)));
+            v.sort_by(|a, b| {
+                b.created_at
+                    .cmp(&a.created_at)
+                    .then(b.import_id.cmp(&a.import_id))
+            });
             v.truncate(limit);
             Ok(v)
         })

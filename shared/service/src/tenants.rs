@@ -228,16 +228,32 @@ where
 fn check_banking(b: &BankSettings, prefix: &str) -> Result<(), AppError> {
     let m = &b.matching;
     if m.fee_tolerance < Decimal::ZERO || m.fee_tolerance > Decimal::from(10_000) {
-        return Err(field(&format!("{prefix}matching.fee_tolerance"), Code::OutOfRange, "0 to 10000"));
+        return Err(field(
+            &format!("{prefix}matching.fee_tolerance"),
+            Code::OutOfRange,
+            "0 to 10000",
+        ));
     }
     if !(1..=6).contains(&m.max_combination) {
-        return Err(field(&format!("{prefix}matching.max_combination"), Code::OutOfRange, "1 to 6"));
+        return Err(field(
+            &format!("{prefix}matching.max_combination"),
+            Code::OutOfRange,
+            "1 to 6",
+        ));
     }
     if !(1..=24).contains(&m.max_searched) {
-        return Err(field(&format!("{prefix}matching.max_searched"), Code::OutOfRange, "1 to 24"));
+        return Err(field(
+            &format!("{prefix}matching.max_searched"),
+            Code::OutOfRange,
+            "1 to 24",
+        ));
     }
     if b.accounts.len() > 100 {
-        return Err(field(&format!("{prefix}accounts"), Code::OutOfRange, "at most 100 accounts"));
+        return Err(field(
+            &format!("{prefix}accounts"),
+            Code::OutOfRange,
+            "at most 100 accounts",
+        ));
     }
     for (i, a) in b.accounts.iter().enumerate() {
         if !crate::reconciliation::identifiers::is_account(a) {

@@ -141,9 +141,15 @@ where
     {
         return error(404, "not_found", "no such resource", &[], Value::Null);
     }
+    // Each group in its own function, boxed: one match over every route makes a future (and, in debug
+    // builds, a poll frame) larger than a thread's stack.
     match segments.first() {
-        Some(&"invoices") => invoices(app, &seller, &req, &method, &segments).await,
-        _ => others(app, &seller, &req, &method, &segments).await,
+        Some(&"invoices") => Box::pin(invoices(app, &seller, &req, &method, &segments)).await,
+        Some(&"payments") => Box::pin(payments(app, &seller, &req, &method, &segments)).await,
+        Some(&("bank-statements" | "bank")) => {
+            Box::pin(bank(app, &seller, &req, &method, &segments)).await
+        }
+        _ => Box::pin(others(app, &seller, &req, &method, &segments)).await,
     }
 }
 
@@ -284,6 +290,47 @@ where
                 )
             })
         }
+        ("GET", ["receipts", id]) => respond(
+            app.receipt(seller, id)
+                .await
+                .map(|r| (200, views::receipt(&r))),
+        ),
+        ("GET", ["receipts", id, "document"]) => match app.receipt_document(seller, id).await {
+            Ok(bytes) => HttpResponse {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: bytes,
+            },
+            Err(e) => from_app_error(e),
+        },
+        ("PUT", ["customers", id]) => with_body!(req, |u: CustomerUpdate| {
+            respond(
+                app.put_customer(seller, id, u)
+                    .await
+                    .map(|c| (200, json!(c))),
+            )
+        }),
+        _ => not_allowed(method, req),
+    }
+}
+
+/// `/payments`: unapplied payments, payments applied by hand, one payment (a bank deposit with why it
+/// went where it went), a deposit split by hand.
+async fn payments<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
+    seller: &SellerAccount,
+    req: &HttpRequest,
+    method: &str,
+    segments: &[&str],
+) -> HttpResponse
+where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
+    match (method, segments) {
         ("GET", ["payments", "unapplied"]) => respond(
             app.unapplied_payments(seller)
                 .await
@@ -303,20 +350,11 @@ where
                     .map(|o| (200, views::payment_outcome(&o))),
             )
         }),
-        ("GET", ["receipts", id]) => respond(
-            app.receipt(seller, id)
+        ("GET", ["payments", key]) => respond(
+            app.payment(seller, key)
                 .await
-                .map(|r| (200, views::receipt(&r))),
+                .map(|p| (200, views::payment(&p))),
         ),
-        ("GET", ["receipts", id, "document"]) => match app.receipt_document(seller, id).await {
-            Ok(bytes) => HttpResponse {
-                status: 200,
-                content_type: "text/html; charset=utf-8",
-                body: bytes,
-            },
-            Err(e) => from_app_error(e),
-        },
-        ("GET", ["payments", key]) => respond(app.payment(seller, key).await.map(|p| (200, views::payment(&p)))),
         ("POST", ["payments", key, "apply"]) => with_body!(req, |b: SplitDeposit| {
             let id = key.strip_prefix("bank:").unwrap_or("");
             respond(
@@ -325,21 +363,42 @@ where
                     .map(|p| (200, views::payment(&p))),
             )
         }),
-        ("POST", ["bank-statements"]) => {
-            respond(
-                app.receive_statement(seller, &req.body, req.query("file_name"))
-                    .await
-                    .map(|i| (202, json!(i))),
-            )
-        }
+        _ => not_allowed(method, req),
+    }
+}
+
+/// `/bank-statements` and `/bank/...`: statements received and listed, settings, the virtual-account
+/// pool.
+async fn bank<S, A, Q, B, C>(
+    app: &App<S, A, Q, B, C>,
+    seller: &SellerAccount,
+    req: &HttpRequest,
+    method: &str,
+    segments: &[&str],
+) -> HttpResponse
+where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
+    match (method, segments) {
+        ("POST", ["bank-statements"]) => respond(
+            app.receive_statement(seller, &req.body, req.query("file_name"))
+                .await
+                .map(|i| (202, json!(i))),
+        ),
         ("GET", ["bank-statements"]) => respond(
             app.statement_imports(seller, 100)
                 .await
                 .map(|v| (200, json!({ "items": v }))),
         ),
-        ("GET", ["bank-statements", id]) => {
-            respond(app.statement_import(seller, id).await.map(|i| (200, json!(i))))
-        }
+        ("GET", ["bank-statements", id]) => respond(
+            app.statement_import(seller, id)
+                .await
+                .map(|i| (200, json!(i))),
+        ),
         ("GET", ["bank", "settings"]) => HttpResponse::json(200, &json!(seller.banking)),
         ("PUT", ["bank", "settings"]) => {
             with_body!(req, |b: crate::record::BankSettings| {
@@ -360,13 +419,6 @@ where
                     .map(|p| (200, json!(p))),
             )
         }),
-        ("PUT", ["customers", id]) => with_body!(req, |u: CustomerUpdate| {
-            respond(
-                app.put_customer(seller, id, u)
-                    .await
-                    .map(|c| (200, json!(c))),
-            )
-        }),
         _ => not_allowed(method, req),
     }
 }
@@ -380,7 +432,9 @@ fn not_allowed(method: &str, req: &HttpRequest) -> HttpResponse {
         .filter(|s| !s.is_empty())
         .collect();
     match segments.first() {
-        Some(&("invoices" | "customers" | "receipts" | "payments" | "bank-statements" | "bank")) => error(
+        Some(
+            &("invoices" | "customers" | "receipts" | "payments" | "bank-statements" | "bank"),
+        ) => error(
             405,
             "method_not_allowed",
             &format!("{method} is not supported on {}", req.path),

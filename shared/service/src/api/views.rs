@@ -40,6 +40,12 @@ pub fn invoice(r: &InvoiceRecord) -> Value {
         "paid_total": plain(r.paid_total),
         "open_balance": plain(r.open_balance()),
         "overpaid": plain(r.overpaid),
+        "fees_absorbed": plain(r.fees_absorbed),
+        // How to pay: the account (a virtual account when the buyer has one) and what to quote.
+        "payment_instructions": {
+            "account": r.input.seller.bank_account,
+            "reference": r.input.payment_reference.clone().unwrap_or_else(|| r.number.clone()),
+        },
         "installments": installments(r),
         "reminders": reminders(r),
     })

@@ -89,7 +89,7 @@ where
             Decision::Approved => InvoiceStatus::Issued,
         };
         // The buyer's (or this invoice's) virtual account and payer code go on the payment instructions.
-        let pending = self.assign_identifiers(seller, &mut input).await?;
+        let pending = Box::pin(self.assign_identifiers(seller, &mut input)).await?;
         let (record, _) = self
             .insert_numbered(
                 seller,

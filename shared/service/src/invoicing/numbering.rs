@@ -73,7 +73,10 @@ where
                 && input.document_type == DocumentType::Invoice
                 && input.resolved_format() == seikyu_domain::Format::PeppolBis3
                 && input.seller.bank_account.is_some()
-                && input.payment_reference.as_deref().is_none_or(|r| r.starts_with("RF"))
+                && input
+                    .payment_reference
+                    .as_deref()
+                    .is_none_or(|r| r.starts_with("RF"))
             {
                 input.payment_reference = crate::reconciliation::identifiers::rf_for(&number);
             }

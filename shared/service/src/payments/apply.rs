@@ -253,10 +253,9 @@ where
         seller: &SellerAccount,
         payment_key: &str,
     ) -> Result<PaymentRecord, AppError> {
-        let Some((provider, payment_id)) = payment_key
-            .split_once(':')
-            .filter(|(p, id)| seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id))
-        else {
+        let Some((provider, payment_id)) = payment_key.split_once(':').filter(|(p, id)| {
+            seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id)
+        }) else {
             return Err(AppError::NotFound("no such payment".into()));
         };
         self.store
@@ -274,10 +273,9 @@ where
         invoice_id: &str,
     ) -> Result<PaymentOutcome, AppError> {
         // A key that cannot be one of ours names nothing (and never reaches the store as an oversized key).
-        let Some((provider, payment_id)) = payment_key
-            .split_once(':')
-            .filter(|(p, id)| seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id))
-        else {
+        let Some((provider, payment_id)) = payment_key.split_once(':').filter(|(p, id)| {
+            seikyu_payments::Provider::from_key(p).is_some() && is_external_ref(id)
+        }) else {
             return Err(AppError::NotFound("no such payment".into()));
         };
         if !is_id(invoice_id) {

@@ -22,8 +22,8 @@ use seikyu_domain::Code;
 use seikyu_domain::id::is_id;
 use seikyu_payments::{EventKind, PaymentEvent, PaymentLedger, Provider, Unmatched};
 
-use super::identifiers::number_from_rf;
 use super::deposit_id;
+use super::identifiers::number_from_rf;
 use crate::app::App;
 use crate::error::{AppError, ConflictCode, field, invalid_state};
 use crate::payments::apply::{apply_settlement, paid_sum};
@@ -43,7 +43,11 @@ pub const MAX_SPLIT: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryOutcome {
     /// Placed by the matcher.
-    Applied { deposit: String, rule: Rule, fee: Decimal },
+    Applied {
+        deposit: String,
+        rule: Rule,
+        fee: Decimal,
+    },
     /// Kept for a person, with the reason.
     Unapplied { deposit: String, reason: Reason },
     /// This entry was applied before (this file again, an overlapping statement, a racing importer).
@@ -88,7 +92,12 @@ fn bank_payment(
     now: DateTime<Utc>,
 ) -> PaymentRecord {
     let mut ledger = PaymentLedger::new(Provider::Bank, id);
-    ledger.apply(&bank_event(id, EventKind::Received { total: amount }, currency, invoice));
+    ledger.apply(&bank_event(
+        id,
+        EventKind::Received { total: amount },
+        currency,
+        invoice,
+    ));
     PaymentRecord {
         seller_id: seller_id.to_string(),
         ledger,
@@ -121,10 +130,14 @@ pub fn explain(d: &Decision, fee_settles: bool) -> String {
             let how = match rule {
                 Rule::Exact => "the amount equals the open balance of",
                 Rule::Combined => "the amount is the sum of the open balances of",
-                Rule::FeeDeducted => "the amount is short of the open balance by a transfer fee for",
+                Rule::FeeDeducted => {
+                    "the amount is short of the open balance by a transfer fee for"
+                }
                 Rule::CombinedFeeDeducted => "the amount is short of the sum by a transfer fee for",
                 Rule::Overpaid => "the amount is more than is owed; paid with a credit:",
-                Rule::PartPayment => "the amount is less than the oldest open balance; a part payment of",
+                Rule::PartPayment => {
+                    "the amount is less than the oldest open balance; a part payment of"
+                }
                 Rule::Manual => "applied by hand to",
             };
             let fee = if allocations.iter().any(|a| !a.fee.is_zero()) {
@@ -145,7 +158,9 @@ pub fn explain(d: &Decision, fee_settles: bool) -> String {
             let why = match reason {
                 Reason::UnknownPayer => "no identifier and no registered name matches the payer",
                 Reason::NameShared => "the payer's name is registered for several buyers",
-                Reason::IdentitiesDisagree => "the identifiers point at different buyers or invoices",
+                Reason::IdentitiesDisagree => {
+                    "the identifiers point at different buyers or invoices"
+                }
                 Reason::NothingOpen => "the buyer has nothing open in this currency",
                 Reason::InvoiceNotOpen => "the invoice the identifier names is not open",
                 Reason::Tie => "the amount fits several sets of invoices equally",
@@ -153,7 +168,10 @@ pub fn explain(d: &Decision, fee_settles: bool) -> String {
                 Reason::NotADeposit => "not a deposit",
                 Reason::UnknownReversal => "a reversal of a deposit Seikyu has not seen",
             };
-            format!("unapplied: {why}; {} candidate(s) for a person", candidates.len())
+            format!(
+                "unapplied: {why}; {} candidate(s) for a person",
+                candidates.len()
+            )
         }
     }
 }
@@ -187,7 +205,7 @@ where
     ) -> Result<EntryOutcome, AppError> {
         let id = deposit_id(&entry.account, &entry.entry_id);
         if entry.reversal {
-            return self.reverse(seller, import_id, entry, &id).await;
+            return Box::pin(self.reverse(seller, import_id, entry, &id)).await;
         }
         if entry.direction == Direction::Debit {
             return Ok(EntryOutcome::Ignored);
@@ -206,10 +224,13 @@ where
         let mut retry = Retry::new(CONTENDED);
         loop {
             if self.store.event_applied(sid, BANK, &id).await? {
-                return Ok(EntryOutcome::Duplicate { deposit: deposit_key(&id) });
+                return Ok(EntryOutcome::Duplicate {
+                    deposit: deposit_key(&id),
+                });
             }
-            let (clues, accounts) = self.clues(seller, entry).await?;
-            let decision = matcher::decide(entry.amount, &clues, &accounts, &seller.banking.matching);
+            let (clues, accounts) = Box::pin(self.clues(seller, entry)).await?;
+            let decision =
+                matcher::decide(entry.amount, &clues, &accounts, &seller.banking.matching);
             let now = self.clock.now();
             let bank = BankDeposit {
                 import_id: import_id.to_string(),
@@ -223,9 +244,12 @@ where
                 decision: None,
                 reversed_by: None,
             };
-            let mut deposit = bank_payment(sid, &id, entry.amount, &entry.currency, None, bank, now);
+            let mut deposit =
+                bank_payment(sid, &id, entry.amount, &entry.currency, None, bank, now);
             let outcome = match &decision {
-                Decision::Apply { rule, allocations, .. } => EntryOutcome::Applied {
+                Decision::Apply {
+                    rule, allocations, ..
+                } => EntryOutcome::Applied {
                     deposit: deposit_key(&id),
                     rule: *rule,
                     fee: allocations.iter().map(|a| a.fee).sum(),
@@ -240,9 +264,9 @@ where
                     }
                 }
             };
-            let result = self
-                .commit_decision(seller, Some(&id), &mut deposit, 0, decision, now)
-                .await;
+            let result =
+                Box::pin(self.commit_decision(seller, Some(&id), &mut deposit, 0, decision, now))
+                    .await;
             match result {
                 Ok(()) => return Ok(outcome),
                 Err(StoreError::Conflict(_)) => {
@@ -262,7 +286,9 @@ where
     ) -> Result<(Clues, Vec<Account>), AppError> {
         let sid = &seller.seller_id;
         let mut clues = Clues {
-            virtual_account: self.target_at(sid, &format!("va:{}", entry.account)).await?,
+            virtual_account: self
+                .target_at(sid, &format!("va:{}", entry.account))
+                .await?,
             ..Clues::default()
         };
         if let Some(code) = payer_code::find(
@@ -285,7 +311,9 @@ where
             });
         }
         if let Some(name) = entry.payer_name_normalized.as_deref() {
-            clues.names = self.buyers_named(sid, name, entry.payer_name.as_deref()).await?;
+            clues.names = self
+                .buyers_named(sid, name, entry.payer_name.as_deref())
+                .await?;
         }
         let mut buyers: Vec<String> = [&clues.virtual_account, &clues.payer_code, &clues.rf]
             .into_iter()
@@ -295,10 +323,14 @@ where
             .collect();
         buyers.sort();
         buyers.dedup();
-        if buyers.is_empty()
-            && let Some(name) = entry.payer_name_normalized.as_deref()
-        {
-            clues.similar = self.similar_buyers(sid, name).await?;
+        if buyers.is_empty() {
+            // Nobody identified: offer a person buyers of a similar name, else of a similar open amount.
+            if let Some(name) = entry.payer_name_normalized.as_deref() {
+                clues.similar = self.similar_buyers(sid, name).await?;
+            }
+            if clues.similar.is_empty() {
+                clues.similar = self.buyers_owing_about(seller, entry).await?;
+            }
             buyers.clone_from(&clues.similar);
         }
         let mut accounts = Vec::new();
@@ -335,10 +367,16 @@ where
             .collect();
         let cut = raw.is_some_and(|r| r.chars().count() >= 48);
         if buyers.is_empty() && cut {
-            let found = self.store.bank_keys_with_prefix(sid, &format!("name:{name}"), 3).await?;
+            let found = self
+                .store
+                .bank_keys_with_prefix(sid, &format!("name:{name}"), 3)
+                .await?;
             let mut all: Vec<String> = found
                 .iter()
-                .flat_map(|(_, v)| v.iter().filter_map(|x| x.strip_prefix("buyer:").map(str::to_string)))
+                .flat_map(|(_, v)| {
+                    v.iter()
+                        .filter_map(|x| x.strip_prefix("buyer:").map(str::to_string))
+                })
                 .collect();
             all.sort();
             all.dedup();
@@ -347,9 +385,49 @@ where
         Ok(buyers)
     }
 
+    /// Up to three buyers with an open invoice of about the deposit's amount (80% of it to the amount plus
+    /// the fee tolerance), closest first, through the by-amount index (for candidates only).
+    async fn buyers_owing_about(
+        &self,
+        seller: &SellerAccount,
+        entry: &Entry,
+    ) -> Result<Vec<String>, AppError> {
+        let tolerance = seller.banking.matching.fee_tolerance;
+        let query = crate::record::SearchQuery {
+            min_amount: Some(entry.amount * Decimal::new(8, 1)),
+            max_amount: Some(entry.amount + tolerance),
+            limit: 20,
+            ..Default::default()
+        };
+        let page = self.store.search(&seller.seller_id, &query).await?;
+        let mut near: Vec<(Decimal, String)> = page
+            .items
+            .iter()
+            .filter(|i| super::auto_payable(i) && i.currency == entry.currency)
+            .filter_map(|i| {
+                let c = i.customer_id.clone()?;
+                Some(((i.open_balance() - entry.amount).abs(), c))
+            })
+            .collect();
+        near.sort();
+        let mut out: Vec<String> = Vec::new();
+        for (_, c) in near {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+            if out.len() == 3 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Up to three buyers whose names look like `name` (for candidates only).
     async fn similar_buyers(&self, sid: &str, name: &str) -> Result<Vec<String>, AppError> {
-        let all = self.store.bank_keys_with_prefix(sid, "name:", 100_000).await?;
+        let all = self
+            .store
+            .bank_keys_with_prefix(sid, "name:", 100_000)
+            .await?;
         let mut scored: Vec<(u32, String)> = all
             .iter()
             .map(|(k, v)| (matcher::similarity(name, k.trim_start_matches("name:")), v))
@@ -397,7 +475,10 @@ where
         if let Decision::Apply { allocations, .. } = &decision {
             for (n, a) in allocations.iter().enumerate() {
                 let Some(inv) = self.store.get(sid, &a.invoice_id).await? else {
-                    return Err(StoreError::Conflict(format!("invoice {} is gone", a.invoice_id)));
+                    return Err(StoreError::Conflict(format!(
+                        "invoice {} is gone",
+                        a.invoice_id
+                    )));
                 };
                 let mut next = inv.clone();
                 next.paid_total = paid_sum(next.paid_total, a.amount)
@@ -412,7 +493,15 @@ where
                 bank.part_of = Some(deposit_key(&id));
                 bank.decision = None;
                 let part_id = format!("{id}.p{}", n + 1);
-                parts.push(bank_payment(sid, &part_id, a.amount, &currency, Some(&a.invoice_id), bank, now));
+                parts.push(bank_payment(
+                    sid,
+                    &part_id,
+                    a.amount,
+                    &currency,
+                    Some(&a.invoice_id),
+                    bank,
+                    now,
+                ));
                 invoices.push((next, inv.version));
             }
         }
@@ -489,10 +578,12 @@ where
         let mut retry = Retry::new(CONTENDED);
         loop {
             if self.store.event_applied(sid, BANK, id).await? {
-                return Ok(EntryOutcome::Duplicate { deposit: deposit_key(id) });
+                return Ok(EntryOutcome::Duplicate {
+                    deposit: deposit_key(id),
+                });
             }
             let now = self.clock.now();
-            let original = self.reversed_deposit(seller, entry).await?;
+            let original = Box::pin(self.reversed_deposit(seller, entry)).await?;
             let Some(mut original) = original else {
                 // Nothing to reverse: keep the entry for a person, marked so it is counted once.
                 let bank = BankDeposit {
@@ -507,7 +598,8 @@ where
                     decision: None,
                     reversed_by: None,
                 };
-                let mut record = bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
+                let mut record =
+                    bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
                 record.unapplied = Some(Unmatched::Deposit {
                     reason: reason_name(Reason::UnknownReversal),
                 });
@@ -645,7 +737,11 @@ where
     ) -> Result<Option<PaymentRecord>, AppError> {
         let sid = &seller.seller_id;
         let keys = match &entry.names {
-            Some(r) => self.store.bank_key(sid, &format!("ref:{}:{r}", entry.account)).await?,
+            Some(r) => {
+                self.store
+                    .bank_key(sid, &format!("ref:{}:{r}", entry.account))
+                    .await?
+            }
             None => {
                 self.store
                     .bank_key(sid, &format!("amt:{}:{}", entry.account, entry.amount))
@@ -667,7 +763,11 @@ where
             }
         }
         found.sort_by(|a, b| {
-            let d = |p: &PaymentRecord| p.bank.as_ref().map(|b| (b.booking_date, b.entry_id.clone()));
+            let d = |p: &PaymentRecord| {
+                p.bank
+                    .as_ref()
+                    .map(|b| (b.booking_date, b.entry_id.clone()))
+            };
             d(b).cmp(&d(a))
         });
         Ok(found.into_iter().next())
@@ -710,17 +810,37 @@ where
             let mut total = Decimal::ZERO;
             for (i, a) in allocations.iter().enumerate() {
                 let path = format!("allocations[{i}].invoice_id");
-                if !is_id(&a.invoice_id) || allocations[..i].iter().any(|b| b.invoice_id == a.invoice_id) {
-                    return Err(field(&path, Code::InvalidFormat, "an invoice id, each once"));
+                if !is_id(&a.invoice_id)
+                    || allocations[..i]
+                        .iter()
+                        .any(|b| b.invoice_id == a.invoice_id)
+                {
+                    return Err(field(
+                        &path,
+                        Code::InvalidFormat,
+                        "an invoice id, each once",
+                    ));
                 }
                 let inv = self.get(seller, &a.invoice_id).await?;
                 if inv.document_type != seikyu_domain::DocumentType::Invoice
                     || inv.status == crate::record::InvoiceStatus::Void
                 {
-                    return Err(invalid_state(&inv, inv.status, "apply a deposit to", "an invoice that is not void"));
+                    return Err(invalid_state(
+                        &inv,
+                        inv.status,
+                        "apply a deposit to",
+                        "an invoice that is not void",
+                    ));
                 }
                 if inv.currency != currency {
-                    return Err(field(&path, Code::CurrencyMismatch, format!("invoice {} is in {}; the deposit is in {currency}", inv.invoice_id, inv.currency)));
+                    return Err(field(
+                        &path,
+                        Code::CurrencyMismatch,
+                        format!(
+                            "invoice {} is in {}; the deposit is in {currency}",
+                            inv.invoice_id, inv.currency
+                        ),
+                    ));
                 }
                 let amount = a.amount.get();
                 total += amount;
@@ -736,7 +856,10 @@ where
                 return Err(field(
                     "allocations",
                     Code::OutOfRange,
-                    format!("the amounts add up to {total}; the deposit is {}", deposit.ledger.net()),
+                    format!(
+                        "the amounts add up to {total}; the deposit is {}",
+                        deposit.ledger.net()
+                    ),
                 ));
             }
             buyers.dedup();
@@ -752,9 +875,15 @@ where
             };
             let now = self.clock.now();
             let expected = deposit.version;
-            match self
-                .commit_decision(seller, None, &mut deposit, expected, decision, now)
-                .await
+            match Box::pin(self.commit_decision(
+                seller,
+                None,
+                &mut deposit,
+                expected,
+                decision,
+                now,
+            ))
+            .await
             {
                 Ok(()) => {
                     if let (Some(b), Some(name)) = (buyer, bank.payer_name_normalized.as_deref()) {
@@ -788,7 +917,8 @@ where
             invoice_id: invoice_id.to_string(),
             amount,
         };
-        self.apply_deposit_by_hand(seller, deposit_id, &[allocation]).await
+        self.apply_deposit_by_hand(seller, deposit_id, &[allocation])
+            .await
     }
 
     /// Remember `name` (normalised) as a name `buyer` pays under.
@@ -807,7 +937,12 @@ where
 
     /// The candidates kept with an unapplied deposit (for the API's view).
     pub fn deposit_candidates(p: &PaymentRecord) -> Vec<Candidate> {
-        match p.bank.as_ref().and_then(|b| b.decision.as_ref()).map(|d| &d.decision) {
+        match p
+            .bank
+            .as_ref()
+            .and_then(|b| b.decision.as_ref())
+            .map(|d| &d.decision)
+        {
             Some(Decision::Unapplied { candidates, .. }) => candidates.clone(),
             _ => Vec::new(),
         }

@@ -17,7 +17,7 @@ use seikyu_banking::matcher::Target;
 use seikyu_banking::{kana, payer_code, rf};
 use seikyu_domain::{Code, DocumentType, Format, InvoiceInput};
 
-use super::{target_value, parse_target};
+use super::{parse_target, target_value};
 use crate::app::App;
 use crate::error::{AppError, field};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store, StoreError, Write};
@@ -51,7 +51,8 @@ pub fn is_zengin_account(a: &str) -> bool {
 
 /// An account a statement may name: Zengin form or an IBAN / other account id (5-34 letters and digits).
 pub fn is_account(a: &str) -> bool {
-    is_zengin_account(a) || ((5..=34).contains(&a.len()) && a.bytes().all(|c| c.is_ascii_alphanumeric()))
+    is_zengin_account(a)
+        || ((5..=34).contains(&a.len()) && a.bytes().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// How an invoice shows a Zengin account: type and number, and bank-branch.
@@ -125,9 +126,18 @@ where
         }
         let sid = &seller.seller_id;
         for a in accounts {
-            self.store.add_bank_key(sid, &format!("vapool:{a}"), "1").await?;
-            if self.store.bank_key(sid, &format!("va:{a}")).await?.is_empty() {
-                self.store.add_bank_key(sid, &format!("vafree:{a}"), "1").await?;
+            self.store
+                .add_bank_key(sid, &format!("vapool:{a}"), "1")
+                .await?;
+            if self
+                .store
+                .bank_key(sid, &format!("va:{a}"))
+                .await?
+                .is_empty()
+            {
+                self.store
+                    .add_bank_key(sid, &format!("vafree:{a}"), "1")
+                    .await?;
             }
         }
         self.pool_status(seller).await
@@ -135,8 +145,16 @@ where
 
     pub async fn pool_status(&self, seller: &SellerAccount) -> Result<PoolStatus, AppError> {
         let sid = &seller.seller_id;
-        let loaded = self.store.bank_keys_with_prefix(sid, "vapool:", usize::MAX).await?.len();
-        let free = self.store.bank_keys_with_prefix(sid, "vafree:", usize::MAX).await?.len();
+        let loaded = self
+            .store
+            .bank_keys_with_prefix(sid, "vapool:", usize::MAX)
+            .await?
+            .len();
+        let free = self
+            .store
+            .bank_keys_with_prefix(sid, "vafree:", usize::MAX)
+            .await?
+            .len();
         Ok(PoolStatus { loaded, free })
     }
 
@@ -177,12 +195,18 @@ where
                 return Ok(Some(account));
             }
             // Another request took it between the read and the claim: try the next free one.
-            retry.again(|| format!("the virtual accounts of seller {sid}")).await?;
+            retry
+                .again(|| format!("the virtual accounts of seller {sid}"))
+                .await?;
         }
     }
 
     /// The next payer code of the seller's sequence, claimed for `value`.
-    async fn take_payer_code(&self, seller: &SellerAccount, value: &str) -> Result<String, AppError> {
+    async fn take_payer_code(
+        &self,
+        seller: &SellerAccount,
+        value: &str,
+    ) -> Result<String, AppError> {
         let sequence = format!("{}#PAYER-CODE", seller.seller_id);
         let mut retry = Retry::new(CONTENDED);
         loop {
@@ -209,7 +233,9 @@ where
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
-            retry.again(|| format!("the payer codes of seller {}", seller.seller_id)).await?;
+            retry
+                .again(|| format!("the payer codes of seller {}", seller.seller_id))
+                .await?;
         }
     }
 
@@ -227,7 +253,11 @@ where
             .bank_keys_with_prefix(&seller.seller_id, "vapool:", 1)
             .await?
             .is_empty();
-        let Some(customer_id) = input.buyer.customer_id.as_ref().map(|c| c.as_str().to_string())
+        let Some(customer_id) = input
+            .buyer
+            .customer_id
+            .as_ref()
+            .map(|c| c.as_str().to_string())
         else {
             return Ok(pending);
         };
@@ -239,7 +269,10 @@ where
             return Ok(pending);
         }
         let (va, code) = match seller.banking.assign {
-            AssignPer::Buyer => self.buyer_identifiers(seller, &customer_id, uses_pool).await?,
+            AssignPer::Buyer => {
+                self.buyer_identifiers(seller, &customer_id, uses_pool)
+                    .await?
+            }
             AssignPer::Invoice => {
                 let value = format!("pending:{}", nonce()?);
                 let va = if uses_pool {
@@ -252,8 +285,12 @@ where
                 } else {
                     None
                 };
-                pending.keys.extend(va.iter().map(|a| (format!("va:{a}"), value.clone())));
-                pending.keys.extend(code.iter().map(|c| (format!("pc:{c}"), value.clone())));
+                pending
+                    .keys
+                    .extend(va.iter().map(|a| (format!("va:{a}"), value.clone())));
+                pending
+                    .keys
+                    .extend(code.iter().map(|c| (format!("pc:{c}"), value.clone())));
                 pending.customer = Some(customer_id.clone());
                 (va, code)
             }
@@ -326,7 +363,9 @@ where
             invoice: Some(invoice_id.to_string()),
         });
         for (key, placeholder) in pending.keys {
-            self.store.add_bank_key(&seller.seller_id, &key, &value).await?;
+            self.store
+                .add_bank_key(&seller.seller_id, &key, &value)
+                .await?;
             self.store
                 .remove_bank_key(&seller.seller_id, &key, &placeholder)
                 .await?;
@@ -379,9 +418,15 @@ mod tests {
     fn rf_references_read_back_to_the_number() {
         let rf = rf_for("AOZ-2026-000004").expect("fits");
         assert!(rf::parse(&rf).is_some());
-        assert_eq!(number_from_rf(&rf, "AOZ").as_deref(), Some("AOZ-2026-000004"));
+        assert_eq!(
+            number_from_rf(&rf, "AOZ").as_deref(),
+            Some("AOZ-2026-000004")
+        );
         assert_eq!(number_from_rf(&rf, "XYZ"), None);
-        assert_eq!(number_from_rf(&rf::grouped(&rf), "AOZ").as_deref(), Some("AOZ-2026-000004"));
+        assert_eq!(
+            number_from_rf(&rf::grouped(&rf), "AOZ").as_deref(),
+            Some("AOZ-2026-000004")
+        );
         assert_eq!(rf_for("A-VERY-LONG-PREFIX-2026-000001"), None);
     }
 

@@ -42,7 +42,10 @@ pub fn deposit_id(account: &str, entry_id: &str) -> String {
     {
         plain
     } else {
-        format!("h{}", &sha256_hex(format!("{account}\n{entry_id}").as_bytes())[..40])
+        format!(
+            "h{}",
+            &sha256_hex(format!("{account}\n{entry_id}").as_bytes())[..40]
+        )
     }
 }
 

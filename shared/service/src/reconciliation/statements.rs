@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::deposits::{BANK, EntryOutcome};
 use crate::app::App;
+use crate::delivery::jobs::{BatchReport, DeadLetter, MAX_MESSAGE_BYTES};
 use crate::digest::sha256_hex;
 use crate::error::{AppError, JobError, RefusalCode};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
@@ -23,7 +24,11 @@ pub const PREFIX: &str = "statements/";
 
 /// The archive key of a statement received over the API.
 pub fn archive_key(seller_id: &str, sha256: &str, format: &str) -> String {
-    let ext = if format.starts_with("camt") { "xml" } else { "txt" };
+    let ext = if format.starts_with("camt") {
+        "xml"
+    } else {
+        "txt"
+    };
     format!("{PREFIX}{seller_id}/{sha256}.{ext}")
 }
 
@@ -60,10 +65,14 @@ where
     ) -> Result<StatementImport, AppError> {
         let today = seikyu_domain::dates::tokyo_date(self.clock.now());
         let statement = seikyu_banking::parse(bytes, today).map_err(|e| refused(&e))?;
-        self.check_accounts(seller, &statement).await.map_err(|e| refused(&e))?;
+        Box::pin(self.check_accounts(seller, &statement))
+            .await
+            .map_err(|e| refused(&e))?;
         let sha = sha256_hex(bytes);
         let key = archive_key(&seller.seller_id, &sha, statement.format.as_str());
-        self.archive.put(&key, "application/octet-stream", bytes).await?;
+        self.archive
+            .put(&key, "application/octet-stream", bytes)
+            .await?;
         let now = self.clock.now();
         let import = StatementImport {
             seller_id: seller.seller_id.clone(),
@@ -80,7 +89,11 @@ where
             reversed: 0,
             ignored: 0,
             fees_absorbed: Decimal::ZERO,
-            currency: statement.entries.first().map(|e| e.currency.clone()).unwrap_or_default(),
+            currency: statement
+                .entries
+                .first()
+                .map(|e| e.currency.clone())
+                .unwrap_or_default(),
             status: ImportStatus::Received,
             error: None,
             created_at: now,
@@ -100,10 +113,13 @@ where
             if seen.contains(&e.account.as_str()) {
                 continue;
             }
-            let owned = self.owns_account(seller, &e.account).await.map_err(|err| StatementError {
-                at: "file".into(),
-                reason: err.to_string(),
-            })?;
+            let owned =
+                self.owns_account(seller, &e.account)
+                    .await
+                    .map_err(|err| StatementError {
+                        at: "file".into(),
+                        reason: err.to_string(),
+                    })?;
             if !owned {
                 return Err(StatementError {
                     at: format!("entry {} ({})", e.position, e.entry_id),
@@ -122,8 +138,9 @@ where
     /// entries' deposits now hold. A refused file is recorded as refused (a permanent failure: nothing
     /// from it is applied); a store failure is retryable, and the retry carries on where this one ended.
     pub async fn import_statement(&self, key: &str) -> Result<StatementImport, JobError> {
-        let seller_id = seller_of_key(key)
-            .ok_or_else(|| JobError::Permanent(format!("{key} is not statements/{{seller}}/{{file}}")))?;
+        let seller_id = seller_of_key(key).ok_or_else(|| {
+            JobError::Permanent(format!("{key} is not statements/{{seller}}/{{file}}"))
+        })?;
         let seller = self
             .store
             .get_seller(seller_id)
@@ -136,7 +153,10 @@ where
             .map_err(|e| JobError::Retryable(e.to_string()))?
             .ok_or_else(|| JobError::Permanent(format!("no archived statement {key}")))?;
         if bytes.len() as u64 > MAX_STATEMENT_BYTES {
-            return Err(JobError::Permanent(format!("{key}: {} bytes is more than a statement", bytes.len())));
+            return Err(JobError::Permanent(format!(
+                "{key}: {} bytes is more than a statement",
+                bytes.len()
+            )));
         }
         let sha = sha256_hex(&bytes);
         let now = self.clock.now();
@@ -147,10 +167,16 @@ where
                 seller_id: seller.seller_id.clone(),
                 import_id: sha.clone(),
                 archive_key: key.to_string(),
-                format: parsed.as_ref().map(|s| s.format.as_str()).unwrap_or("unknown").to_string(),
+                format: parsed
+                    .as_ref()
+                    .map(|s| s.format.as_str())
+                    .unwrap_or("unknown")
+                    .to_string(),
                 file_name: key.rsplit('/').next().map(str::to_string),
                 size: bytes.len() as u64,
-                entries: parsed.as_ref().map_or(0, |s| u32::try_from(s.entries.len()).unwrap_or(u32::MAX)),
+                entries: parsed
+                    .as_ref()
+                    .map_or(0, |s| u32::try_from(s.entries.len()).unwrap_or(u32::MAX)),
                 credits: 0,
                 applied: 0,
                 unapplied: 0,
@@ -166,7 +192,7 @@ where
             })
             .await?;
         let statement = match parsed {
-            Ok(s) => match self.check_accounts(&seller, &s).await {
+            Ok(s) => match Box::pin(self.check_accounts(&seller, &s)).await {
                 Ok(()) => s,
                 Err(e) => return self.refuse_import(import, &e).await,
             },
@@ -174,8 +200,8 @@ where
         };
         let mut counts = Counts::default();
         for entry in &statement.entries {
-            let outcome = self
-                .apply_entry(&seller, &sha, entry)
+            // Boxed: an entry's future is deep (lookups, the matcher, a transaction).
+            let outcome = Box::pin(self.apply_entry(&seller, &sha, entry))
                 .await
                 .map_err(|e| JobError::Retryable(format!("{key} entry {}: {e}", entry.entry_id)))?;
             if entry.direction == Direction::Credit && !entry.reversal {
@@ -190,18 +216,27 @@ where
                 EntryOutcome::Reversed { .. } => counts.reversed += 1,
                 EntryOutcome::Ignored => counts.ignored += 1,
                 EntryOutcome::Duplicate { deposit } => {
-                    self.count_earlier(&seller.seller_id, &sha, &deposit, &mut counts).await?;
+                    Box::pin(self.count_earlier(&seller.seller_id, &sha, &deposit, &mut counts))
+                        .await?;
                 }
             }
         }
-        import.currency = statement.entries.first().map(|e| e.currency.clone()).unwrap_or_default();
+        import.currency = statement
+            .entries
+            .first()
+            .map(|e| e.currency.clone())
+            .unwrap_or_default();
         import.credits = counts.credits;
         import.applied = counts.applied;
         import.unapplied = counts.unapplied;
         import.duplicates = counts.duplicates;
         import.reversed = counts.reversed;
         import.ignored = counts.ignored;
-        import.fees_absorbed = if seller.banking.matching.fee_settles { counts.fees } else { Decimal::ZERO };
+        import.fees_absorbed = if seller.banking.matching.fee_settles {
+            counts.fees
+        } else {
+            Decimal::ZERO
+        };
         import.status = ImportStatus::Done;
         import.updated_at = self.clock.now();
         self.store.update_import(&import).await?;
@@ -249,7 +284,9 @@ where
         import.error = Some(e.to_string());
         import.updated_at = self.clock.now();
         self.store.update_import(&import).await?;
-        Err(JobError::Permanent(format!("statement refused, nothing applied: {e}")))
+        Err(JobError::Permanent(format!(
+            "statement refused, nothing applied: {e}"
+        )))
     }
 
     /// The seller's imports, newest first.
@@ -276,6 +313,112 @@ where
     }
 }
 
+/// The object keys an S3 event notification names (`ObjectCreated:*` records only; S3's test event and
+/// other events name none), URL-decoded as S3 encodes them.
+pub fn created_keys(body: &str) -> Result<Vec<String>, String> {
+    let v: serde_json::Value = seikyu_domain::json::from_slice(body.as_bytes(), MAX_MESSAGE_BYTES)
+        .map_err(|e| format!("not an S3 event notification: {}", e.message))?;
+    if v.get("Event").and_then(serde_json::Value::as_str) == Some("s3:TestEvent") {
+        return Ok(Vec::new());
+    }
+    let records = v
+        .get("Records")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("not an S3 event notification: no Records")?;
+    let mut keys = Vec::new();
+    for r in records {
+        let created = r
+            .get("eventName")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|n| n.starts_with("ObjectCreated"));
+        let key = r
+            .pointer("/s3/object/key")
+            .and_then(serde_json::Value::as_str)
+            .ok_or("an S3 record without s3.object.key")?;
+        if created {
+            keys.push(
+                url_decode(key).ok_or_else(|| format!("key {key:?} is not URL-encoded UTF-8"))?,
+            );
+        }
+    }
+    Ok(keys)
+}
+
+/// S3's key encoding in notifications: `+` for a space, `%XX` for other bytes.
+fn url_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+impl<S, A, Q, B, C> App<S, A, Q, B, C>
+where
+    S: Store,
+    A: DocumentArchive,
+    Q: MessageQueue,
+    B: EventBus,
+    C: Clock,
+{
+    /// The importer's queue: each message an S3 notification of statements archived. A statement that
+    /// fails its checks, or a notification that names no statement, can never succeed: a dead letter
+    /// (the import records why; the alarm calls a person). A store failure is retried.
+    pub async fn handle_statement_notifications(
+        &self,
+        messages: &[(String, String)],
+    ) -> BatchReport {
+        let mut report = BatchReport::default();
+        for (id, body) in messages {
+            let keys = match created_keys(body) {
+                Ok(k) => k,
+                Err(reason) => {
+                    tracing::error!(message_id = %id, %reason, "not a statement notification: to the dead-letter queue");
+                    report.dead.push(DeadLetter {
+                        message_id: id.clone(),
+                        body: body.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            for key in keys {
+                match Box::pin(self.import_statement(&key)).await {
+                    Ok(i) => {
+                        tracing::info!(message_id = %id, %key, import_id = %i.import_id, applied = i.applied, unapplied = i.unapplied, duplicates = i.duplicates, reversed = i.reversed, "statement imported")
+                    }
+                    Err(JobError::Retryable(e)) => {
+                        tracing::warn!(message_id = %id, %key, error = %e, "import failed; it will be redelivered and carry on");
+                        report.failed.push(id.clone());
+                        break;
+                    }
+                    Err(JobError::Permanent(e)) => {
+                        tracing::error!(message_id = %id, %key, error = %e, "statement cannot be imported: to the dead-letter queue");
+                        report.dead.push(DeadLetter {
+                            message_id: id.clone(),
+                            body: body.clone(),
+                            reason: e,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        report
+    }
+}
+
 #[derive(Default)]
 struct Counts {
     credits: u32,
@@ -285,4 +428,33 @@ struct Counts {
     reversed: u32,
     ignored: u32,
     fees: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_notifications_name_created_keys() {
+        let body = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"statements/s1/2026+11+30%E6%98%8E%E7%B4%B0.txt"}}},{"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"statements/s1/x"}}}]}"#;
+        assert_eq!(
+            created_keys(body),
+            Ok(vec!["statements/s1/2026 11 30明細.txt".to_string()])
+        );
+        assert_eq!(
+            created_keys(r#"{"Event":"s3:TestEvent","Service":"Amazon S3"}"#),
+            Ok(vec![])
+        );
+        assert!(created_keys("{}").is_err());
+        assert!(created_keys("not json").is_err());
+        assert!(
+            created_keys(
+                r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"%zz"}}}]}"#
+            )
+            .is_err()
+        );
+        assert_eq!(seller_of_key("statements/s1/x.txt"), Some("s1"));
+        assert_eq!(seller_of_key("statements/s1/a/b"), None);
+        assert_eq!(seller_of_key("other/s1/x"), None);
+    }
 }
