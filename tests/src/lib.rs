@@ -190,6 +190,7 @@ pub mod contract;
 pub mod dates;
 pub mod dunning;
 pub mod generate;
+pub mod reconcile_month;
 
 /// The local AWS stack started by `scripts/local-stack.sh up`, if it is running.
 pub struct LocalStack {

@@ -779,7 +779,27 @@ pub mod write {
     /// A 01 file (format A) for one account, records joined by CRLF, trailer totals as the layout counts
     /// them.
     pub fn notice(head: &AccountHead, created: NaiveDate, deposits: &[Deposit]) -> Vec<u8> {
+        notice_groups(created, &[(head.clone(), deposits.to_vec())])
+    }
+
+    /// A 01 file (format A) of several accounts (one header-to-trailer group each, then the end record).
+    pub fn notice_groups(created: NaiveDate, groups: &[(AccountHead, Vec<Deposit>)]) -> Vec<u8> {
         let mut records: Vec<Vec<u8>> = Vec::new();
+        for (head, deposits) in groups {
+            group(&mut records, head, created, deposits);
+        }
+        let mut e = vec![b'9'];
+        e.resize(200, b' ');
+        records.push(e);
+        records.join(&b"\r\n"[..])
+    }
+
+    fn group(
+        records: &mut Vec<Vec<u8>>,
+        head: &AccountHead,
+        created: NaiveDate,
+        deposits: &[Deposit],
+    ) {
         let mut h = Vec::with_capacity(200);
         h.extend(b"101");
         h.push(b'0');
@@ -831,9 +851,5 @@ pub mod write {
         t.extend(num(csum, 12));
         t.resize(200, b' ');
         records.push(t);
-        let mut e = vec![b'9'];
-        e.resize(200, b' ');
-        records.push(e);
-        records.join(&b"\r\n"[..])
     }
 }

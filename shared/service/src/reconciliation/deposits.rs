@@ -365,11 +365,20 @@ where
             .iter()
             .filter_map(|v| v.strip_prefix("buyer:").map(str::to_string))
             .collect();
+        // A name the bank cut at 48 half-width characters: the names it begins. The cut may split a
+        // voiced mark from its kana (ﾀ|ﾞ), so without a match the last character is dropped too.
         let cut = raw.is_some_and(|r| r.chars().count() >= 48);
-        if buyers.is_empty() && cut {
+        let shorter: String = name
+            .chars()
+            .take(name.chars().count().saturating_sub(1))
+            .collect();
+        for prefix in [name, shorter.as_str()] {
+            if !buyers.is_empty() || !cut || prefix.chars().count() < 8 {
+                break;
+            }
             let found = self
                 .store
-                .bank_keys_with_prefix(sid, &format!("name:{name}"), 3)
+                .bank_keys_with_prefix(sid, &format!("name:{prefix}"), 3)
                 .await?;
             let mut all: Vec<String> = found
                 .iter()
@@ -422,11 +431,13 @@ where
         Ok(out)
     }
 
-    /// Up to three buyers whose names look like `name` (for candidates only).
+    /// Up to three buyers whose names look like `name` and begin as it does (for candidates only).
     async fn similar_buyers(&self, sid: &str, name: &str) -> Result<Vec<String>, AppError> {
+        // Names sharing the first two characters: a bounded index range, not every name.
+        let head: String = name.chars().take(2).collect();
         let all = self
             .store
-            .bank_keys_with_prefix(sid, "name:", 100_000)
+            .bank_keys_with_prefix(sid, &format!("name:{head}"), 200)
             .await?;
         let mut scored: Vec<(u32, String)> = all
             .iter()
