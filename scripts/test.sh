@@ -86,9 +86,9 @@ python3 scripts/check-schema.py
 # `sam build` compiles the functions in release, which can fail where debug builds pass (an async main
 # too deep for rustc's type-layout limit in release was caught only this way). `cargo check --release`
 # finds that in a few minutes; a full release build with LTO took 12.
-step "cargo check --release of the seven functions (what sam build compiles)"
+step "cargo check --release of the eight functions (what sam build compiles)"
 cargo check --release --locked -p invoice-api -p invoice-mailer -p outbox-sweeper -p payment-webhook \
-  -p receipt-issuer -p dunning-scheduler -p reminder-sender
+  -p receipt-issuer -p dunning-scheduler -p reminder-sender -p bank-statement-importer
 
 step "a release build refuses the local stack's test clock"
 if out=$(cargo check --release --locked -p seikyu-aws --features test-clock 2>&1); then

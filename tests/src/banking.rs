@@ -519,3 +519,58 @@ async fn reconciliation<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(before, after);
     assert_eq!(after["items"].as_array().map(Vec::len), Some(3));
 }
+
+/// An EU seller's invoice carries an ISO 11649 RF reference as its payment id; a camt.054 credit quoting
+/// it (structured creditor reference) pays the invoice, whoever the debtor is.
+pub async fn rf_references_over_camt<S: Store>(app: Arc<TestApp<S>>) {
+    Box::pin(rf_over_camt(app)).await;
+}
+
+async fn rf_over_camt<S: Store>(app: Arc<TestApp<S>>) {
+    let profile = fixture("eu-peppol-eur-standard").seller;
+    let iban = profile.bank_account.as_ref().expect("an IBAN").account_id.clone();
+    let (s, key) = app
+        .create_seller(NewSeller {
+            seller_id: unique("rf").parse().expect("id"),
+            number_prefix: "BW".into(),
+            fiscal_year_start_month: seikyu_domain::values::Month::known(1),
+            profile,
+            default_credit_limit: None,
+            dunning_policy: None,
+            banking: Some(BankSettings {
+                accounts: vec![iban.clone()],
+                rf_references: true,
+                ..BankSettings::default()
+            }),
+        })
+        .await
+        .expect("seller");
+    let inv = invoice(&app, &s, for_buyer("eu-peppol-eur-standard", "EU-BUYER", "Acme BV")).await;
+    let rf = inv.input.payment_reference.clone().expect("an RF reference");
+    assert!(seikyu_banking::rf::parse(&rf).is_some(), "{rf}");
+    let ubl = app.ubl(&s, &inv.invoice_id).await.expect("ubl");
+    assert!(String::from_utf8_lossy(&ubl).contains(&format!("<cbc:PaymentID>{rf}</cbc:PaymentID>")));
+    crate::validate_generated(&[("bank-rf.xml", &ubl)]);
+    let day = crate::dates::test_date();
+    let camt = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+<GrpHdr><MsgId>N</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>
+<Ntfctn><Id>N1</Id><Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>REF-{n}</AcctSvcrRef><BkTxCd/>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Pty><Nm>Someone Else Ltd</Nm></Pty></Dbtr></RltdPties>
+<RmtInf><Strd><CdtrRefInf><Ref>{grouped}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"#,
+        amount = inv.payable,
+        n = s.seller_id,
+        grouped = seikyu_banking::rf::grouped(&rf),
+    );
+    let done = import(&app, &key, camt.as_bytes()).await;
+    assert_eq!((done["format"].clone(), done["applied"].clone()), (json!("camt.054"), json!(1)), "{done}");
+    let paid = reread(&app, &s, &inv.invoice_id).await;
+    assert_eq!((paid.status, paid.paid_total), (InvoiceStatus::Paid, inv.payable));
+    let id = seikyu_service::reconciliation::deposit_id(&iban, &format!("REF-{}", s.seller_id));
+    let why = body(&handle(&*app, &api_config(), request("GET", &format!("/payments/bank:{id}"), &key, None)).await);
+    assert_eq!(why["bank"]["decision"]["decision"]["identified_by"], "rf", "{why}");
+}

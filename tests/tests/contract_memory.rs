@@ -88,3 +88,7 @@ async fn memory_dunning_reminder_sends_once() {
 async fn memory_bank_reconciliation() {
     seikyu_tests::banking::bank_reconciliation(mem()).await;
 }
+#[tokio::test]
+async fn memory_rf_references_over_camt() {
+    seikyu_tests::banking::rf_references_over_camt(mem()).await;
+}

@@ -1003,6 +1003,24 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
+        if !add {
+            // The last value gone leaves an item without `vals`: remove it, so prefix queries (the
+            // free virtual accounts) do not page over emptied items.
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key("PK", s(bank_pk(seller_id)))
+                .key("SK", s(key))
+                .condition_expression("attribute_not_exists(vals)")
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
         Ok(())
     }
 }

@@ -34,6 +34,8 @@ pub fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
 #[derive(Debug, Default)]
 struct El {
     name: String,
+    /// The element's namespace prefix (`None` unprefixed).
+    prefix: Option<String>,
     attrs: Vec<(String, String)>,
     text: String,
     children: Vec<El>,
@@ -67,8 +69,11 @@ fn local(name: &str) -> String {
 }
 
 fn element(start: &BytesStart<'_>, at: &dyn Fn() -> String) -> Result<El, StatementError> {
+    let raw = start.name();
+    let raw = raw.as_ref();
     let mut el = El {
-        name: local(start.name().as_ref()),
+        name: local(raw),
+        prefix: raw.rsplit_once(':').map(|(p, _)| p.to_string()),
         ..El::default()
     };
     for a in start.attributes() {
@@ -247,10 +252,16 @@ fn open(
         }
         cx.document += 1;
         cx.entry = 0;
+        // The root's own namespace: `xmlns` when unprefixed, `xmlns:{prefix}` otherwise (other
+        // declarations, such as xmlns:xsi written first by some serializers, do not count).
+        let own = match &el.prefix {
+            Some(p) => format!("xmlns:{p}"),
+            None => "xmlns".to_string(),
+        };
         let ns = el
             .attrs
             .iter()
-            .find(|(k, _)| k == "xmlns" || k.starts_with("xmlns:"))
+            .find(|(k, _)| *k == own)
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
         cx.format = Some(message(ns).ok_or_else(|| {
@@ -340,6 +351,9 @@ fn amount_of(el: &El, at: &str) -> Result<(Decimal, String), StatementError> {
             format!("amount {raw} is negative (the direction is CdtDbtInd)"),
         ));
     }
+    if v > Decimal::from(1_000_000_000_000_000_i64) {
+        return Err(err(at.into(), format!("amount {raw} is beyond any deposit (at most 10^15)")));
+    }
     let v = at_currency_decimals(v, &ccy).ok_or_else(|| {
         err(
             at.into(),
@@ -411,10 +425,11 @@ fn entry_lines(cx: &Context, ntry: &El, at: &str) -> Result<Vec<Entry>, Statemen
         .flat_map(|d| d.children.iter().filter(|c| c.name == "TxDtls"))
         .collect();
     let base = |id: String, amount: Decimal, dir: Direction, tx: Option<&El>| {
+        // ISO 20022 names are at most 140 characters; longer text is cut there.
         let payer = tx.and_then(|t| {
             t.text_at(&["RltdPties", "Dbtr", "Pty", "Nm"])
                 .or_else(|| t.text_at(&["RltdPties", "Dbtr", "Nm"]))
-                .map(str::to_string)
+                .map(|n| n.chars().take(140).collect::<String>())
         });
         let reference = tx.and_then(reference);
         Entry {
@@ -499,7 +514,7 @@ fn reference(tx: &El) -> Option<String> {
             if upper.starts_with("RF") {
                 rf::parse(r)
             } else {
-                Some(r.trim().to_string())
+                Some(r.trim().chars().take(35).collect())
             }
         });
     structured.or_else(|| {
@@ -510,6 +525,7 @@ fn reference(tx: &El) -> Option<String> {
             .map(|c| c.text.trim())
             .filter(|t| !t.is_empty())
             .collect();
-        (!texts.is_empty()).then(|| texts.join(" "))
+        // Each Ustrd is at most 140 characters; a few of them are kept.
+        (!texts.is_empty()).then(|| texts.join(" ").chars().take(560).collect())
     })
 }

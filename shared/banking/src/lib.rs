@@ -166,8 +166,8 @@ pub struct Statement {
 pub fn parse(bytes: &[u8], today: NaiveDate) -> Result<Statement, StatementError> {
     if bytes.len() as u64 > MAX_STATEMENT_BYTES {
         return Err(StatementError::file(format!(
-            "{} bytes; a statement is at most {} MB",
-            bytes.len(),
+            "more than {} bytes; a statement is at most {} MB",
+            MAX_STATEMENT_BYTES,
             MAX_STATEMENT_BYTES / 1024 / 1024
         )));
     }

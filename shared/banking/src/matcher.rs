@@ -31,6 +31,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// Most invoices one deposit is placed on (an overpayment of everything open; a split by hand): each
+/// costs four writes of the one transaction that applies the deposit (DynamoDB takes 100).
+pub const MAX_ALLOCATIONS: usize = 20;
+
 /// A seller's matching settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -150,6 +154,11 @@ pub enum Reason {
     NotADeposit,
     /// A reversal (取消, 訂正, RvslInd) of a deposit Seikyu has not seen.
     UnknownReversal,
+    /// A reversal that could name several deposits.
+    AmbiguousReversal,
+    /// The same account, day, amount and payer already arrived in a statement of another format (a 01
+    /// notice and a 03 statement of one account name their entries differently).
+    PossibleDuplicate,
 }
 
 /// A place a person might apply the deposit, best first.
@@ -427,7 +436,7 @@ fn read_amount(
         }
     }
     let total: Decimal = invoices.iter().map(|i| i.balance).sum();
-    if amount > total {
+    if amount > total && invoices.len() <= MAX_ALLOCATIONS {
         let mut allocations: Vec<Allocation> = invoices.iter().map(full).collect();
         if let Some(last) = allocations.last_mut() {
             last.credit = amount - total;

@@ -10,6 +10,9 @@ pub fn parse(s: &str) -> Option<String> {
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
         .collect();
+    if !compact.is_ascii() {
+        return None;
+    }
     let body = compact.strip_prefix("RF")?;
     if !(3..=23).contains(&body.len())
         || !body[..2].bytes().all(|b| b.is_ascii_digit())
@@ -78,6 +81,8 @@ mod tests {
         assert_eq!(parse("RF18-5390"), None);
         assert_eq!(parse("XX18539007547034"), None);
         assert_eq!(parse(&format!("RF00{}", "1".repeat(22))), None);
+        assert_eq!(parse("RFQ見積"), None);
+        assert_eq!(parse("RF見積もり"), None);
         assert_eq!(create(""), None);
         assert_eq!(create(&"1".repeat(22)), None);
     }

@@ -218,6 +218,25 @@ fn hostile_or_broken_xml_is_refused() {
 }
 
 #[test]
+fn another_namespace_declared_first_does_not_hide_the_message() {
+    let xml = doc053("08", V08_ENTRIES).replace(
+        r#"<Document xmlns="urn"#,
+        r#"<Document xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="urn"#,
+    );
+    assert_eq!(parse(xml.as_bytes()).map(|s| s.entries.len()), Ok(3));
+    let prefixed = doc053("02", V02_ENTRY)
+        .replace("<Document xmlns=", "<c:Document xmlns:x=\"urn:other\" xmlns:c=")
+        .replace("</Document>", "</c:Document>");
+    assert_eq!(parse(prefixed.as_bytes()).map(|s| s.entries.len()), Ok(1));
+}
+
+#[test]
+fn amounts_beyond_any_deposit_are_refused() {
+    let huge = doc053("08", V08_ENTRIES).replace(">300.00<", ">50000000000000000000000000.00<");
+    assert!(parse(huge.as_bytes()).is_err());
+}
+
+#[test]
 fn every_version_from_02_to_08_reads() {
     for v in ["02", "03", "04", "05", "06", "07", "08"] {
         let st = parse(doc053(v, V02_ENTRY).as_bytes()).unwrap_or_else(|e| panic!("{v}: {e}"));

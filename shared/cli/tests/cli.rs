@@ -156,6 +156,13 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
         "receipt AOZ-R-2026-000004 to ap@midori.example.jp",
         "escalation notice for AOZ-2026-000004 to billing@aozora.example.jp",
         "credit limit 600,000 JPY",
+        "identified by its payer code; the amount equals the open balance",
+        "the amount is the sum of the open balances of",
+        "short of the open balance by a transfer fee",
+        "unapplied: no identifier and no registered name matches the payer",
+        "is learned as CUST-TANAKA's name",
+        "next day's statement (zengin-01a, 1 deposits): 1 applied automatically",
+        "all six invoices are paid",
     ] {
         assert!(stdout.contains(want), "{want} missing:\n{stdout}");
     }
@@ -180,7 +187,8 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
     assert!(mails >= 20, "{mails} mails");
     let mut files = Vec::new();
     collect_xml(dir.path(), &mut files);
-    assert_eq!(files.len(), 7, "{files:?}");
+    // 7 documents of the lifecycle, 6 invoices paid by bank transfer (step 12).
+    assert_eq!(files.len(), 13, "{files:?}");
     let Some(v) = validator() else { return };
     let fatal = fatal_findings(&validate_files(&v, &files));
     assert!(fatal.is_empty(), "{}", fatal.join("\n"));
@@ -302,4 +310,18 @@ fn statement_prints_one_json_line_per_entry_or_refuses_with_the_record() {
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     assert!(stderr(&o).contains("record 4: trailer"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_statement_file_of_200_mb_is_refused_without_reading_it_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.txt");
+    // Sparse: 200 MB on paper, nothing on disk.
+    std::fs::File::create(&path)
+        .and_then(|f| f.set_len(200 * 1024 * 1024))
+        .expect("sparse file");
+    let o = seikyu(&["statement", "--as-of", "2026-12-01", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("a statement is at most 64 MB"), "{}", stderr(&o));
 }

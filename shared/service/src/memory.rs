@@ -602,7 +602,8 @@ impl BankStore for MemoryStore {
                 v.push(value.to_string());
                 return Ok(true);
             }
-            Ok(v.len() == 1 && v[0] == value)
+            // As DynamoDB's condition: free, or already holding this value.
+            Ok(v.iter().any(|x| x == value))
         })
     }
     async fn bank_keys_with_prefix(

@@ -243,7 +243,8 @@ where
         seller: &SellerAccount,
     ) -> Result<Vec<PaymentRecord>, AppError> {
         let mut v = self.store.unapplied(&seller.seller_id).await?;
-        v.retain(|p| p.ledger.net() > Decimal::ZERO);
+        // A bank entry kept for a person is listed even without money (a reversal of a deposit not seen).
+        v.retain(|p| p.ledger.net() > Decimal::ZERO || p.bank.is_some());
         Ok(v)
     }
 
@@ -377,6 +378,10 @@ pub(crate) fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppErro
 
 /// Status and credit of an invoice from its paid total (and the transfer fees the seller absorbed).
 pub(crate) fn apply_settlement(inv: &mut InvoiceRecord) {
+    // A fee absorbed counts only for what money has not paid: paid later after all, it is no credit.
+    inv.fees_absorbed = inv
+        .fees_absorbed
+        .min((inv.payable - inv.paid_total).max(Decimal::ZERO));
     match settle(inv.payable, inv.paid_total + inv.fees_absorbed) {
         Settlement::Paid { credit } => {
             inv.status = InvoiceStatus::Paid;

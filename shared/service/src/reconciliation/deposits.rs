@@ -12,7 +12,9 @@
 //! A person applies an unapplied deposit by splitting it over invoices; the payer's name is then learned
 //! as an alias of the buyer, so the next deposit from that payer is placed by the matcher.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 use seikyu_banking::matcher::{
     self, Account, Allocation, Candidate, Clues, Decision, IdentifiedBy, OpenInvoice, Reason, Rule,
@@ -22,7 +24,7 @@ use seikyu_domain::Code;
 use seikyu_domain::id::is_id;
 use seikyu_payments::{EventKind, PaymentEvent, PaymentLedger, Provider, Unmatched};
 
-use super::deposit_id;
+use super::{auto_payable, deposit_id};
 use super::identifiers::number_from_rf;
 use crate::app::App;
 use crate::error::{AppError, ConflictCode, field, invalid_state};
@@ -167,6 +169,10 @@ pub fn explain(d: &Decision, fee_settles: bool) -> String {
                 Reason::NoRule => "the amount fits no rule",
                 Reason::NotADeposit => "not a deposit",
                 Reason::UnknownReversal => "a reversal of a deposit Seikyu has not seen",
+                Reason::AmbiguousReversal => "a reversal that could take back several deposits",
+                Reason::PossibleDuplicate => {
+                    "the same money (account, day, amount, payer) arrived in a statement of another format"
+                }
             };
             format!(
                 "unapplied: {why}; {} candidate(s) for a person",
@@ -204,23 +210,33 @@ where
         entry: &Entry,
     ) -> Result<EntryOutcome, AppError> {
         let id = deposit_id(&entry.account, &entry.entry_id);
-        if entry.reversal {
-            return Box::pin(self.reverse(seller, import_id, entry, &id)).await;
-        }
-        if entry.direction == Direction::Debit {
-            return Ok(EntryOutcome::Ignored);
+        match (entry.reversal, entry.direction) {
+            // A debit reversal takes back a deposit.
+            (true, Direction::Debit) => {
+                return Box::pin(self.reverse(seller, import_id, entry, &id)).await;
+            }
+            // A credit reversal returns one of the seller's own payments, and a plain debit is one: no
+            // receivable is involved.
+            (true, Direction::Credit) | (false, Direction::Debit) => {
+                return Ok(EntryOutcome::Ignored);
+            }
+            (false, Direction::Credit) => {}
         }
         let sid = &seller.seller_id;
-        // The keys a later reversal looks the deposit up by (idempotent; harmless if the commit never
-        // happens: a key naming no deposit is skipped).
-        if let Some(bank_ref) = zengin_reference(&entry.entry_id) {
-            self.store
-                .add_bank_key(sid, &format!("ref:{}:{bank_ref}", entry.account), &id)
-                .await?;
+        // The keys a later reversal looks the deposit up by, one item per deposit under the month it was
+        // booked in (idempotent; harmless if the commit never happens: a key naming no deposit is skipped).
+        for key in reversal_keys(entry, &id) {
+            self.store.add_bank_key(sid, &key, "1").await?;
         }
-        self.store
-            .add_bank_key(sid, &format!("amt:{}:{}", entry.account, entry.amount), &id)
-            .await?;
+        // The same money may arrive in a statement of another format for this account (a 01 notice and a
+        // 03 statement number their entries differently): that one is held for a person.
+        let dup_key = duplicate_key(entry);
+        let mine = format!("{}:{id}", family(entry));
+        let earlier = self.store.bank_key(sid, &dup_key).await?;
+        let possible_duplicate = earlier
+            .iter()
+            .any(|v| v.split(':').next() != mine.split(':').next());
+        self.store.add_bank_key(sid, &dup_key, &mine).await?;
         let mut retry = Retry::new(CONTENDED);
         loop {
             if self.store.event_applied(sid, BANK, &id).await? {
@@ -228,9 +244,15 @@ where
                     deposit: deposit_key(&id),
                 });
             }
-            let (clues, accounts) = Box::pin(self.clues(seller, entry)).await?;
-            let decision =
-                matcher::decide(entry.amount, &clues, &accounts, &seller.banking.matching);
+            let (clues, accounts, seen) = Box::pin(self.clues(seller, entry)).await?;
+            let decision = if possible_duplicate {
+                Decision::Unapplied {
+                    reason: Reason::PossibleDuplicate,
+                    candidates: Vec::new(),
+                }
+            } else {
+                matcher::decide(entry.amount, &clues, &accounts, &seller.banking.matching)
+            };
             let now = self.clock.now();
             let bank = BankDeposit {
                 import_id: import_id.to_string(),
@@ -264,9 +286,16 @@ where
                     }
                 }
             };
-            let result =
-                Box::pin(self.commit_decision(seller, Some(&id), &mut deposit, 0, decision, now))
-                    .await;
+            let result = Box::pin(self.commit_decision(
+                seller,
+                Some(&id),
+                &mut deposit,
+                0,
+                decision,
+                Some(&seen),
+                now,
+            ))
+            .await;
             match result {
                 Ok(()) => return Ok(outcome),
                 Err(StoreError::Conflict(_)) => {
@@ -283,7 +312,7 @@ where
         &self,
         seller: &SellerAccount,
         entry: &Entry,
-    ) -> Result<(Clues, Vec<Account>), AppError> {
+    ) -> Result<(Clues, Vec<Account>, BTreeMap<String, u64>), AppError> {
         let sid = &seller.seller_id;
         let mut clues = Clues {
             virtual_account: self
@@ -311,9 +340,12 @@ where
             });
         }
         if let Some(name) = entry.payer_name_normalized.as_deref() {
-            clues.names = self
-                .buyers_named(sid, name, entry.payer_name.as_deref())
-                .await?;
+            // Only a Zengin remitter name of exactly 48 characters was cut by the bank.
+            let cut = !matches!(
+                entry.format,
+                seikyu_banking::Format::Camt053 | seikyu_banking::Format::Camt054
+            ) && entry.payer_name.as_deref().is_some_and(|r| r.chars().count() == 48);
+            clues.names = self.buyers_named(sid, name, cut).await?;
         }
         let mut buyers: Vec<String> = [&clues.virtual_account, &clues.payer_code, &clues.rf]
             .into_iter()
@@ -333,23 +365,33 @@ where
             }
             buyers.clone_from(&clues.similar);
         }
+        // The index finds a buyer's open invoices; each is read again (consistently) for its balance and
+        // version, and the commit checks that version: a deposit is never placed on a stale balance.
         let mut accounts = Vec::new();
+        let mut seen = BTreeMap::new();
         for b in buyers.iter().take(8) {
-            let open = self.store.open_invoices(sid, b, &entry.currency).await?;
+            let mut open = Vec::new();
+            for o in self.store.open_invoices(sid, b, &entry.currency).await? {
+                let Some(inv) = self.store.get(sid, &o.invoice_id).await? else {
+                    continue;
+                };
+                if !auto_payable(&inv) || inv.currency != entry.currency {
+                    continue;
+                }
+                seen.insert(inv.invoice_id.clone(), inv.version);
+                open.push(OpenInvoice {
+                    invoice_id: inv.invoice_id.clone(),
+                    number: inv.number.clone(),
+                    due_date: inv.due_date.unwrap_or(inv.issue_date),
+                    balance: inv.open_balance(),
+                });
+            }
             accounts.push(Account {
                 buyer: b.clone(),
-                open: open
-                    .iter()
-                    .map(|o| OpenInvoice {
-                        invoice_id: o.invoice_id.clone(),
-                        number: o.number.clone(),
-                        due_date: o.due_date.unwrap_or(o.issue_date),
-                        balance: o.balance,
-                    })
-                    .collect(),
+                open,
             });
         }
-        Ok((clues, accounts))
+        Ok((clues, accounts, seen))
     }
 
     /// Buyers whose registered name or alias is `name`; for a name the bank cut at 48 characters, those
@@ -358,7 +400,7 @@ where
         &self,
         sid: &str,
         name: &str,
-        raw: Option<&str>,
+        cut: bool,
     ) -> Result<Vec<String>, AppError> {
         let exact = self.store.bank_key(sid, &format!("name:{name}")).await?;
         let mut buyers: Vec<String> = exact
@@ -367,7 +409,6 @@ where
             .collect();
         // A name the bank cut at 48 half-width characters: the names it begins. The cut may split a
         // voiced mark from its kana (ﾀ|ﾞ), so without a match the last character is dropped too.
-        let cut = raw.is_some_and(|r| r.chars().count() >= 48);
         let shorter: String = name
             .chars()
             .take(name.chars().count().saturating_sub(1))
@@ -378,7 +419,7 @@ where
             }
             let found = self
                 .store
-                .bank_keys_with_prefix(sid, &format!("name:{prefix}"), 3)
+                .bank_keys_with_prefix(sid, &format!("name:{prefix}"), 10)
                 .await?;
             let mut all: Vec<String> = found
                 .iter()
@@ -471,6 +512,7 @@ where
         deposit: &mut PaymentRecord,
         expected: u64,
         decision: Decision,
+        seen: Option<&BTreeMap<String, u64>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let sid = &seller.seller_id;
@@ -491,6 +533,16 @@ where
                         a.invoice_id
                     )));
                 };
+                // The invoice as the decision saw it, and still one that takes money: else decide again.
+                let changed = seen.is_some_and(|v| v.get(&inv.invoice_id) != Some(&inv.version));
+                let payable = inv.document_type == seikyu_domain::DocumentType::Invoice
+                    && inv.status != crate::record::InvoiceStatus::Void;
+                if changed || !payable {
+                    return Err(StoreError::Conflict(format!(
+                        "invoice {} changed since the deposit was matched",
+                        inv.invoice_id
+                    )));
+                }
                 let mut next = inv.clone();
                 next.paid_total = paid_sum(next.paid_total, a.amount)
                     .map_err(|e| StoreError::BadRequest(e.to_string()))?;
@@ -595,8 +647,11 @@ where
             }
             let now = self.clock.now();
             let original = Box::pin(self.reversed_deposit(seller, entry)).await?;
-            let Some(mut original) = original else {
-                // Nothing to reverse: keep the entry for a person, marked so it is counted once.
+            let mut original = match original {
+                Ok(p) => p,
+                // Nothing (or more than one deposit) to reverse: kept for a person, marked so it is
+                // counted once.
+                Err(reason) => {
                 let bank = BankDeposit {
                     import_id: import_id.to_string(),
                     account: entry.account.clone(),
@@ -612,20 +667,20 @@ where
                 let mut record =
                     bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
                 record.unapplied = Some(Unmatched::Deposit {
-                    reason: reason_name(Reason::UnknownReversal),
+                    reason: reason_name(reason),
                 });
                 let decision = Decision::Unapplied {
-                    reason: Reason::UnknownReversal,
+                    reason,
                     candidates: Vec::new(),
                 };
                 match self
-                    .commit_decision(seller, Some(id), &mut record, 0, decision, now)
+                    .commit_decision(seller, Some(id), &mut record, 0, decision, None, now)
                     .await
                 {
                     Ok(()) => {
-                        return Ok(EntryOutcome::Reversed {
+                        return Ok(EntryOutcome::Unapplied {
                             deposit: deposit_key(id),
-                            of: None,
+                            reason,
                         });
                     }
                     Err(StoreError::Conflict(_)) => {
@@ -633,6 +688,7 @@ where
                         continue;
                     }
                     Err(e) => return Err(e.into()),
+                }
                 }
             };
             let expected = original.version;
@@ -739,49 +795,49 @@ where
         }
     }
 
-    /// The deposit a reversal names: by the bank reference it carries (Zengin 01 取消), else the latest
-    /// deposit to the account of the same amount (and payer, when both name one) not yet reversed.
+    /// The deposit a reversal names: by the bank reference it carries (a Zengin 01 取消 repeats the
+    /// 照会番号), else a deposit to the account of the same amount (and payer, when both name one), booked
+    /// in the reversal's month or the one before, not yet reversed. None found is `UnknownReversal`;
+    /// more than one is `AmbiguousReversal` (a person chooses: precision first).
     async fn reversed_deposit(
         &self,
         seller: &SellerAccount,
         entry: &Entry,
-    ) -> Result<Option<PaymentRecord>, AppError> {
+    ) -> Result<Result<PaymentRecord, Reason>, AppError> {
         let sid = &seller.seller_id;
-        let keys = match &entry.names {
-            Some(r) => {
-                self.store
-                    .bank_key(sid, &format!("ref:{}:{r}", entry.account))
-                    .await?
+        let mut ids = Vec::new();
+        for month in months_back(entry.booking_date) {
+            let prefix = match &entry.names {
+                Some(r) => format!("ref:{}:{r}:{month}", entry.account),
+                None => format!("amt:{}:{}:{month}", entry.account, entry.amount),
+            };
+            for (key, _) in self.store.bank_keys_with_prefix(sid, &prefix, 50).await? {
+                if let Some((_, id)) = key.rsplit_once(':') {
+                    ids.push(id.to_string());
+                }
             }
-            None => {
-                self.store
-                    .bank_key(sid, &format!("amt:{}:{}", entry.account, entry.amount))
-                    .await?
-            }
-        };
+        }
         let mut found: Vec<PaymentRecord> = Vec::new();
-        for k in keys {
+        for k in ids {
             if let Some(p) = self.store.get_payment(sid, BANK, &k).await?
                 && let Some(b) = &p.bank
+                && b.part_of.is_none()
                 && b.reversed_by.is_none()
                 && p.ledger.received == entry.amount
                 && b.booking_date <= entry.booking_date
                 && (entry.payer_name_normalized.is_none()
                     || b.payer_name_normalized.is_none()
                     || b.payer_name_normalized == entry.payer_name_normalized)
+                && !found.iter().any(|f| f.key() == p.key())
             {
                 found.push(p);
             }
         }
-        found.sort_by(|a, b| {
-            let d = |p: &PaymentRecord| {
-                p.bank
-                    .as_ref()
-                    .map(|b| (b.booking_date, b.entry_id.clone()))
-            };
-            d(b).cmp(&d(a))
-        });
-        Ok(found.into_iter().next())
+        Ok(match found.len() {
+            0 => Err(Reason::UnknownReversal),
+            1 => Ok(found.remove(0)),
+            _ => Err(Reason::AmbiguousReversal),
+        })
     }
 
     /// Apply an unapplied deposit by hand, split over one or more invoices (the amounts add up to the
@@ -793,6 +849,9 @@ where
         deposit_id: &str,
         allocations: &[ManualAllocation],
     ) -> Result<PaymentRecord, AppError> {
+        if !seikyu_domain::id::is_external_ref(deposit_id) {
+            return Err(AppError::NotFound(format!("deposit bank:{deposit_id}")));
+        }
         if allocations.is_empty() || allocations.len() > MAX_SPLIT {
             return Err(field(
                 "allocations",
@@ -854,6 +913,14 @@ where
                     ));
                 }
                 let amount = a.amount.get();
+                let decimals = seikyu_domain::money::minor_units(&currency).unwrap_or(2);
+                if amount.round_dp(decimals) != amount || amount.is_zero() {
+                    return Err(field(
+                        &format!("allocations[{i}].amount"),
+                        Code::InvalidFormat,
+                        format!("more than zero, with at most {decimals} decimals in {currency}"),
+                    ));
+                }
                 total += amount;
                 buyers.push(inv.customer_id.clone());
                 allocs.push(Allocation {
@@ -892,13 +959,17 @@ where
                 &mut deposit,
                 expected,
                 decision,
+                None,
                 now,
             ))
             .await
             {
                 Ok(()) => {
-                    if let (Some(b), Some(name)) = (buyer, bank.payer_name_normalized.as_deref()) {
-                        self.learn_alias(sid, &b, name).await?;
+                    // Learning the name is a help, not part of the application: a failure is logged.
+                    if let (Some(b), Some(name)) = (buyer, bank.payer_name_normalized.as_deref())
+                        && let Err(e) = self.learn_alias(sid, &b, name).await
+                    {
+                        tracing::warn!(deposit = %deposit_id, error = %e, "applied; the payer's name was not learned");
                     }
                     return Ok(deposit);
                 }
@@ -974,6 +1045,48 @@ fn fee_of(deposit: &PaymentRecord, invoice: &str) -> Decimal {
             .sum(),
         _ => Decimal::ZERO,
     }
+}
+
+/// Lookup keys a reversal finds a deposit by: its 照会番号 (Zengin), and its amount; each under the month
+/// booked (`{YYYY-MM}`) and ending in the deposit id, one item per deposit (never a growing set).
+fn reversal_keys(entry: &Entry, id: &str) -> Vec<String> {
+    let month = entry.booking_date.format("%Y-%m");
+    let day = entry.booking_date;
+    let mut keys = vec![format!("amt:{}:{}:{month}:{day}:{id}", entry.account, entry.amount)];
+    if let Some(no) = zengin_reference(&entry.entry_id) {
+        keys.push(format!("ref:{}:{no}:{month}:{day}:{id}", entry.account));
+    }
+    keys
+}
+
+/// The months a reversal looks back over: its own and the one before.
+fn months_back(day: chrono::NaiveDate) -> [String; 2] {
+    let previous = day
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(day);
+    [day.format("%Y-%m").to_string(), previous.format("%Y-%m").to_string()]
+}
+
+/// Which numbering an entry id belongs to: Zengin 01 (A or B), Zengin 03, camt.053, camt.054.
+fn family(entry: &Entry) -> &'static str {
+    match entry.format {
+        seikyu_banking::Format::Zengin01A | seikyu_banking::Format::Zengin01B => "zengin-01",
+        seikyu_banking::Format::Zengin03 => "zengin-03",
+        seikyu_banking::Format::Camt053 => "camt.053",
+        seikyu_banking::Format::Camt054 => "camt.054",
+    }
+}
+
+/// The same money as statements of any format describe it: account, day, amount, payer.
+fn duplicate_key(entry: &Entry) -> String {
+    format!(
+        "dup:{}:{}:{}:{}",
+        entry.account,
+        entry.booking_date,
+        entry.amount,
+        entry.payer_name_normalized.as_deref().unwrap_or("-")
+    )
 }
 
 /// The 照会番号 in a Zengin entry id (`{date}-{number}`), which a cancellation names.

@@ -216,8 +216,14 @@ where
                 EntryOutcome::Reversed { .. } => counts.reversed += 1,
                 EntryOutcome::Ignored => counts.ignored += 1,
                 EntryOutcome::Duplicate { deposit } => {
-                    Box::pin(self.count_earlier(&seller.seller_id, &sha, &deposit, &mut counts))
-                        .await?;
+                    Box::pin(self.count_earlier(
+                        &seller.seller_id,
+                        &sha,
+                        &deposit,
+                        entry.reversal,
+                        &mut counts,
+                    ))
+                    .await?;
                 }
             }
         }
@@ -250,12 +256,18 @@ where
         seller_id: &str,
         import_id: &str,
         deposit: &str,
+        reversal: bool,
         counts: &mut Counts,
     ) -> Result<(), JobError> {
         let id = deposit.trim_start_matches("bank:");
         let record = self.store.get_payment(seller_id, BANK, id).await?;
         let Some(bank) = record.as_ref().and_then(|p| p.bank.as_ref()) else {
-            counts.duplicates += 1;
+            // A reversal that took its deposit back leaves no record of its own.
+            if reversal {
+                counts.reversed += 1;
+            } else {
+                counts.duplicates += 1;
+            }
             return Ok(());
         };
         if bank.import_id != import_id {
@@ -263,9 +275,7 @@ where
             return Ok(());
         }
         let decision = bank.decision.as_ref();
-        let received = record.as_ref().map_or(Decimal::ZERO, |p| p.ledger.received);
         match decision.map(|d| &d.decision) {
-            _ if received.is_zero() => counts.reversed += 1,
             Some(seikyu_banking::matcher::Decision::Apply { .. }) => {
                 counts.applied += 1;
                 counts.fees += decision.map_or(Decimal::ZERO, |d| d.fee);
