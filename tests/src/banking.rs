@@ -528,7 +528,12 @@ pub async fn rf_references_over_camt<S: Store>(app: Arc<TestApp<S>>) {
 
 async fn rf_over_camt<S: Store>(app: Arc<TestApp<S>>) {
     let profile = fixture("eu-peppol-eur-standard").seller;
-    let iban = profile.bank_account.as_ref().expect("an IBAN").account_id.clone();
+    let iban = profile
+        .bank_account
+        .as_ref()
+        .expect("an IBAN")
+        .account_id
+        .clone();
     let (s, key) = app
         .create_seller(NewSeller {
             seller_id: unique("rf").parse().expect("id"),
@@ -545,11 +550,22 @@ async fn rf_over_camt<S: Store>(app: Arc<TestApp<S>>) {
         })
         .await
         .expect("seller");
-    let inv = invoice(&app, &s, for_buyer("eu-peppol-eur-standard", "EU-BUYER", "Acme BV")).await;
-    let rf = inv.input.payment_reference.clone().expect("an RF reference");
+    let inv = invoice(
+        &app,
+        &s,
+        for_buyer("eu-peppol-eur-standard", "EU-BUYER", "Acme BV"),
+    )
+    .await;
+    let rf = inv
+        .input
+        .payment_reference
+        .clone()
+        .expect("an RF reference");
     assert!(seikyu_banking::rf::parse(&rf).is_some(), "{rf}");
     let ubl = app.ubl(&s, &inv.invoice_id).await.expect("ubl");
-    assert!(String::from_utf8_lossy(&ubl).contains(&format!("<cbc:PaymentID>{rf}</cbc:PaymentID>")));
+    assert!(
+        String::from_utf8_lossy(&ubl).contains(&format!("<cbc:PaymentID>{rf}</cbc:PaymentID>"))
+    );
     crate::validate_generated(&[("bank-rf.xml", &ubl)]);
     let day = crate::dates::test_date();
     let camt = format!(
@@ -567,10 +583,131 @@ async fn rf_over_camt<S: Store>(app: Arc<TestApp<S>>) {
         grouped = seikyu_banking::rf::grouped(&rf),
     );
     let done = import(&app, &key, camt.as_bytes()).await;
-    assert_eq!((done["format"].clone(), done["applied"].clone()), (json!("camt.054"), json!(1)), "{done}");
+    assert_eq!(
+        (done["format"].clone(), done["applied"].clone()),
+        (json!("camt.054"), json!(1)),
+        "{done}"
+    );
     let paid = reread(&app, &s, &inv.invoice_id).await;
-    assert_eq!((paid.status, paid.paid_total), (InvoiceStatus::Paid, inv.payable));
+    assert_eq!(
+        (paid.status, paid.paid_total),
+        (InvoiceStatus::Paid, inv.payable)
+    );
     let id = seikyu_service::reconciliation::deposit_id(&iban, &format!("REF-{}", s.seller_id));
-    let why = body(&handle(&*app, &api_config(), request("GET", &format!("/payments/bank:{id}"), &key, None)).await);
-    assert_eq!(why["bank"]["decision"]["decision"]["identified_by"], "rf", "{why}");
+    let why = body(
+        &handle(
+            &*app,
+            &api_config(),
+            request("GET", &format!("/payments/bank:{id}"), &key, None),
+        )
+        .await,
+    );
+    assert_eq!(
+        why["bank"]["decision"]["decision"]["identified_by"], "rf",
+        "{why}"
+    );
+}
+
+/// A 01 notice and a 03 statement of one account describe the same transfer with different entry ids:
+/// the second is held as a possible duplicate, the invoice paid once. A 03 correction (訂正) that could
+/// take back either of two equal deposits is held for a person; a credit reversal is ignored.
+pub async fn statements_of_two_formats<S: Store>(app: Arc<TestApp<S>>) {
+    Box::pin(two_formats(app)).await;
+}
+
+async fn two_formats<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_banking::zengin::write::{Movement, statement};
+    let (s, key) = bank_seller(&app).await;
+    customer(&app, &s, "CUST-P", &["ｶ)ﾎｼﾉﾃﾞﾝｷ"]).await;
+    customer(&app, &s, "CUST-Q", &["ｶ)ﾂｷﾉｹﾝｾﾂ"]).await;
+    let p1 = invoice(
+        &app,
+        &s,
+        for_buyer("jp-standard-10-lines", "CUST-P", "星野電機"),
+    )
+    .await;
+    let q1 = invoice(
+        &app,
+        &s,
+        for_buyer("jp-standard-10-lines", "CUST-Q", "月野建設"),
+    )
+    .await;
+    let day = crate::dates::test_date();
+    let yen = |d: Decimal| u64::try_from(d.mantissa()).expect("yen");
+    let s01 = notice(
+        &head(MAIN),
+        day,
+        &[
+            dep(1, day, p1.payable, "ﾎｼﾉﾃﾞﾝｷ(ｶ"),
+            dep(2, day, q1.payable, "ﾂｷﾉｹﾝｾﾂ(ｶ"),
+        ],
+    );
+    let done = import(&app, &key, &s01).await;
+    assert_eq!(done["applied"], 2, "{done}");
+    let mv = |no: u32, credit: bool, kind: u8, amount: u64, payer: &str| Movement {
+        reference_no: no,
+        date: day,
+        credit,
+        kind,
+        amount,
+        payer: payer.into(),
+    };
+    let s03 = statement(
+        &head(MAIN),
+        day,
+        1_000_000,
+        &[
+            // The same transfer as the 01 notice's first entry.
+            mv(10, true, 11, yen(p1.payable), "ﾎｼﾉﾃﾞﾝｷ(ｶ"),
+            // A correction without a payer that could take back either deposit of that amount.
+            mv(11, false, 19, yen(p1.payable), ""),
+            // The seller's own payment, returned: a credit reversal, no receivable involved.
+            mv(12, true, 19, 5_000, ""),
+        ],
+    );
+    let done = import(&app, &key, &s03).await;
+    assert_eq!(
+        (
+            done["applied"].clone(),
+            done["unapplied"].clone(),
+            done["reversed"].clone(),
+            done["ignored"].clone()
+        ),
+        (json!(0), json!(2), json!(0), json!(1)),
+        "{done}"
+    );
+    for (inv, who) in [(&p1, "P"), (&q1, "Q")] {
+        let now = reread(&app, &s, &inv.invoice_id).await;
+        assert_eq!(
+            (now.status, now.paid_total),
+            (InvoiceStatus::Paid, inv.payable),
+            "{who} paid once, not reversed"
+        );
+    }
+    let unapplied = body(
+        &handle(
+            &*app,
+            &api_config(),
+            request("GET", "/payments/unapplied", &key, None),
+        )
+        .await,
+    );
+    let mut reasons: Vec<String> = unapplied["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            i["unapplied"]["deposit"]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        ["ambiguous_reversal", "possible_duplicate"],
+        "{unapplied}"
+    );
 }

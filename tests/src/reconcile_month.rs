@@ -8,8 +8,8 @@
 //! under name variants (legal form before or after, spelled out, spaces, cut at 48 characters), a few
 //! cancellations (取消) of earlier deposits, and deposits no rule can place.
 //!
-//! Every deposit carries what its payer meant (the invoices and amounts) and whether a careful person
-//! could place it from the statement alone (an identity: virtual account, payer code, or a name only one
+//! Every deposit carries what its payer meant (the invoices and amounts) and whether a careful person,
+//! working through the statements in order, could place it from the statement alone (an identity: virtual account, payer code, or a name only one
 //! buyer has; and one reading of the amount). The report counts: **wrong** (applied, but not as meant;
 //! must be 0), **automatic share** (applied as meant, among those a careful person could place), the
 //! money check (Σ applied + Σ unapplied = Σ deposits, fees apart), and time.
@@ -166,7 +166,9 @@ fn cut48(s: &str) -> String {
 
 /// Whether `amount` has exactly one reading over `open` (balances, oldest due first), as a careful
 /// person reads it: one balance (equal ones: the oldest), else one set of 2-4 invoices, else one balance
-/// short by at most ¥880, else a part of the oldest. Returns that reading's invoices.
+/// short by at most ¥880, else one set short by at most ¥880, else everything open and a credit, else a
+/// part of the oldest when it is less than every balance. Returns that reading's invoices. (Written
+/// apart from the matcher, from the rules as the README states them.)
 fn careful_reading(open: &[(String, Decimal)], amount: Decimal) -> Option<Vec<String>> {
     if let Some((id, _)) = open.iter().find(|(_, b)| *b == amount) {
         return Some(vec![id.clone()]);
@@ -201,11 +203,13 @@ fn careful_reading(open: &[(String, Decimal)], amount: Decimal) -> Option<Vec<St
         _ => return None,
     }
     let total: Decimal = open.iter().map(|(_, b)| *b).sum();
-    if amount > total {
+    if amount > total && open.len() <= 20 {
         return Some(open.iter().map(|(id, _)| id.clone()).collect());
     }
+    // A part payment of the oldest only when it could not be another invoice paid with a credit.
     let oldest = open.first()?;
-    (amount < oldest.1 - Decimal::from(880)).then(|| vec![oldest.0.clone()])
+    (amount < oldest.1 - Decimal::from(880) && open.iter().all(|(_, b)| amount < *b))
+        .then(|| vec![oldest.0.clone()])
 }
 
 /// Sets of 2-4 of `open` (the oldest 16) whose sum `fits`, one per distinct multiset of balances.
@@ -379,8 +383,14 @@ pub async fn run(month: Month) -> Report {
             Some(va) if b.pays == Pays::VirtualAccount => va.clone(),
             _ => main.clone(),
         };
+        // A third party's name is not any buyer's (a company named exactly as a buyer is, paying for
+        // another, is indistinguishable from that buyer to any reader of the statement).
         let mut payer = if third_party {
-            cut48(&format!("ｶ){}", name(&mut rng, false)))
+            let mut n = name(&mut rng, false);
+            while name_count.contains_key(&seikyu_banking::kana::normalize(&n)) {
+                n = name(&mut rng, false);
+            }
+            cut48(&format!("ｶ){n}"))
         } else {
             cut48(&variant(&mut rng, &b.kana))
         };
@@ -451,11 +461,14 @@ pub async fn run(month: Month) -> Report {
             continue;
         }
         let placeable = identity && reading.is_some();
-        // The invoices paid leave the buyer's open list (a part payment leaves its rest open).
+        // `open` is what a careful person working through the statements in order sees as open: a
+        // deposit only they could place closes invoices (a part payment leaves its rest open); one they
+        // could not place leaves them open, whatever its payer meant.
         let list = open.entry(b.id.clone()).or_default();
-        for (id, money) in &paid {
+        for (id, money) in paid.iter().filter(|_| placeable) {
             if let Some(pos) = list.iter().position(|(i, _, _)| i == id) {
                 let left = list[pos].1 - *money;
+                // Short by a transfer fee: paid (the seller absorbs the fee).
                 if left > Decimal::from(880) {
                     list[pos].1 = left;
                 } else {
@@ -605,9 +618,11 @@ pub async fn run(month: Month) -> Report {
             }
         } else {
             report.applied_wrongly += 1;
-            report
-                .wrong
-                .push(format!("{id}: meant {want:?}, applied to {have:?}"));
+            let how = decision.map(|d| d.explanation.clone()).unwrap_or_default();
+            report.wrong.push(format!(
+                "{id}: {} from {}: meant {want:?}, applied to {have:?} ({how})",
+                m.entry.amount, m.entry.payer
+            ));
         }
     }
     report.automatic_share = report.applied_as_meant as f64 / report.placeable.max(1) as f64;

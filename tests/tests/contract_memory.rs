@@ -92,3 +92,7 @@ async fn memory_bank_reconciliation() {
 async fn memory_rf_references_over_camt() {
     seikyu_tests::banking::rf_references_over_camt(mem()).await;
 }
+#[tokio::test]
+async fn memory_statements_of_two_formats() {
+    seikyu_tests::banking::statements_of_two_formats(mem()).await;
+}

@@ -1017,7 +1017,8 @@ impl DynamoStore {
                 .await;
             match r {
                 Ok(_) => {}
-                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_conditional_check_failed_exception() => {}
                 Err(e) => return Err(unavailable(e)),
             }
         }

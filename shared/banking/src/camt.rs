@@ -352,7 +352,10 @@ fn amount_of(el: &El, at: &str) -> Result<(Decimal, String), StatementError> {
         ));
     }
     if v > Decimal::from(1_000_000_000_000_000_i64) {
-        return Err(err(at.into(), format!("amount {raw} is beyond any deposit (at most 10^15)")));
+        return Err(err(
+            at.into(),
+            format!("amount {raw} is beyond any deposit (at most 10^15)"),
+        ));
     }
     let v = at_currency_decimals(v, &ccy).ok_or_else(|| {
         err(

@@ -93,8 +93,29 @@ fn fold(c: char) -> Option<char> {
 
 /// The comparable form of a payer or buyer name (see the module documentation).
 pub fn normalize(name: &str) -> String {
-    let folded: String = name.nfkc().filter_map(fold).collect();
+    // A space a system put between a half-width kana and its voiced mark (ﾃ ﾞ) would keep them apart.
+    let joined = rejoin_voiced_marks(name);
+    let folded: String = joined.nfkc().filter_map(fold).collect();
     strip_forms(&folded).replace(' ', "")
+}
+
+fn rejoin_voiced_marks(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.contains(['\u{FF9E}', '\u{FF9F}']) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len());
+    for (i, c) in chars.iter().enumerate() {
+        let before_mark = chars[i + 1..]
+            .iter()
+            .find(|n| !n.is_whitespace())
+            .is_some_and(|n| matches!(n, '\u{FF9E}' | '\u{FF9F}'));
+        if c.is_whitespace() && before_mark {
+            continue;
+        }
+        out.push(*c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Remove the legal-form marks: `(X)` anywhere, `X)` where a word starts (the beginning, or after
@@ -200,6 +221,11 @@ mod tests {
     #[test]
     fn an_opening_form_inside_a_name_is_kept() {
         assert_eq!(normalize("ﾔﾏﾀﾞ(ｼﾃﾝ)"), "ヤマダ(シテン)");
+    }
+
+    #[test]
+    fn a_voiced_mark_cut_from_its_kana_joins_it_again() {
+        assert_eq!(normalize("ｶ) ﾃﾐﾃ ﾞﾝｷ"), "テミデンキ");
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //!      two invoices of different balances within it are a tie;
 //!    - `combined_fee_deducted`: short of one set's sum by at most the tolerance, the set unique;
 //!    - `overpaid`: more than everything open: all of it paid, the rest a credit on the newest invoice;
-//!    - `part_payment`: less than the oldest invoice's balance beyond the tolerance: a part of it.
+//!    - `part_payment`: less than the oldest invoice's balance beyond the tolerance, and less than every
+//!      other open balance (else it could be that invoice paid with a credit: a tie): a part of the oldest.
 //!
 //!    When the identity names an invoice, the amount is read against that invoice alone (exact, fee,
 //!    overpaid with a credit, or part).
@@ -444,8 +445,10 @@ fn read_amount(
         }
         return Ok((Rule::Overpaid, allocations));
     }
+    // A part payment only when the amount could not be another invoice paid with a credit: it is less
+    // than every open balance (beyond the tolerance for the oldest).
     let oldest = &invoices[0];
-    if amount < oldest.balance - s.fee_tolerance {
+    if amount < oldest.balance - s.fee_tolerance && invoices.iter().all(|i| amount < i.balance) {
         let (rule, alloc) = read_against_one(oldest, amount, s);
         return Ok((rule, vec![alloc]));
     }

@@ -225,7 +225,10 @@ fn another_namespace_declared_first_does_not_hide_the_message() {
     );
     assert_eq!(parse(xml.as_bytes()).map(|s| s.entries.len()), Ok(3));
     let prefixed = doc053("02", V02_ENTRY)
-        .replace("<Document xmlns=", "<c:Document xmlns:x=\"urn:other\" xmlns:c=")
+        .replace(
+            "<Document xmlns=",
+            "<c:Document xmlns:x=\"urn:other\" xmlns:c=",
+        )
         .replace("</Document>", "</c:Document>");
     assert_eq!(parse(prefixed.as_bytes()).map(|s| s.entries.len()), Ok(1));
 }

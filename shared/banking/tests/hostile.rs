@@ -76,7 +76,10 @@ proptest! {
 #[test]
 fn the_valid_files_here_are_valid() {
     assert_eq!(parse(&valid(), day()).map(|s| s.entries.len()), Ok(3));
-    assert_eq!(parse(CAMT.as_bytes(), day()).map(|s| s.entries.len()), Ok(1));
+    assert_eq!(
+        parse(CAMT.as_bytes(), day()).map(|s| s.entries.len()),
+        Ok(1)
+    );
 }
 
 #[test]
@@ -94,5 +97,10 @@ fn deep_and_wide_xml_is_bounded() {
         "<a>".repeat(10_000),
         "</a>".repeat(10_000)
     );
-    assert!(parse(deep.as_bytes(), day()).expect_err("refused").reason.contains("deeply"));
+    assert!(
+        parse(deep.as_bytes(), day())
+            .expect_err("refused")
+            .reason
+            .contains("deeply")
+    );
 }

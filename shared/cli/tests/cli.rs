@@ -320,8 +320,17 @@ fn a_statement_file_of_200_mb_is_refused_without_reading_it_whole() {
     std::fs::File::create(&path)
         .and_then(|f| f.set_len(200 * 1024 * 1024))
         .expect("sparse file");
-    let o = seikyu(&["statement", "--as-of", "2026-12-01", path.to_str().expect("utf-8")]);
+    let o = seikyu(&[
+        "statement",
+        "--as-of",
+        "2026-12-01",
+        path.to_str().expect("utf-8"),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
-    assert!(stderr(&o).contains("a statement is at most 64 MB"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a statement is at most 64 MB"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -24,8 +24,8 @@ use seikyu_domain::Code;
 use seikyu_domain::id::is_id;
 use seikyu_payments::{EventKind, PaymentEvent, PaymentLedger, Provider, Unmatched};
 
-use super::{auto_payable, deposit_id};
 use super::identifiers::number_from_rf;
+use super::{auto_payable, deposit_id};
 use crate::app::App;
 use crate::error::{AppError, ConflictCode, field, invalid_state};
 use crate::payments::apply::{apply_settlement, paid_sum};
@@ -286,11 +286,11 @@ where
                     }
                 }
             };
+            deposit.version = 0;
             let result = Box::pin(self.commit_decision(
                 seller,
                 Some(&id),
                 &mut deposit,
-                0,
                 decision,
                 Some(&seen),
                 now,
@@ -344,7 +344,10 @@ where
             let cut = !matches!(
                 entry.format,
                 seikyu_banking::Format::Camt053 | seikyu_banking::Format::Camt054
-            ) && entry.payer_name.as_deref().is_some_and(|r| r.chars().count() == 48);
+            ) && entry
+                .payer_name
+                .as_deref()
+                .is_some_and(|r| r.chars().count() == 48);
             clues.names = self.buyers_named(sid, name, cut).await?;
         }
         let mut buyers: Vec<String> = [&clues.virtual_account, &clues.payer_code, &clues.rf]
@@ -510,11 +513,12 @@ where
         seller: &SellerAccount,
         mark: Option<&str>,
         deposit: &mut PaymentRecord,
-        expected: u64,
         decision: Decision,
         seen: Option<&BTreeMap<String, u64>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // The deposit as stored (0: new): it is written at the next version if still that one.
+        let expected = deposit.version;
         let sid = &seller.seller_id;
         let settles = seller.banking.matching.fee_settles;
         let currency = deposit.ledger.currency.clone().unwrap_or_default();
@@ -652,43 +656,44 @@ where
                 // Nothing (or more than one deposit) to reverse: kept for a person, marked so it is
                 // counted once.
                 Err(reason) => {
-                let bank = BankDeposit {
-                    import_id: import_id.to_string(),
-                    account: entry.account.clone(),
-                    entry_id: entry.entry_id.clone(),
-                    booking_date: entry.booking_date,
-                    payer_name: entry.payer_name.clone(),
-                    payer_name_normalized: entry.payer_name_normalized.clone(),
-                    reference: entry.reference.clone(),
-                    part_of: None,
-                    decision: None,
-                    reversed_by: None,
-                };
-                let mut record =
-                    bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
-                record.unapplied = Some(Unmatched::Deposit {
-                    reason: reason_name(reason),
-                });
-                let decision = Decision::Unapplied {
-                    reason,
-                    candidates: Vec::new(),
-                };
-                match self
-                    .commit_decision(seller, Some(id), &mut record, 0, decision, None, now)
-                    .await
-                {
-                    Ok(()) => {
-                        return Ok(EntryOutcome::Unapplied {
-                            deposit: deposit_key(id),
-                            reason,
-                        });
+                    let bank = BankDeposit {
+                        import_id: import_id.to_string(),
+                        account: entry.account.clone(),
+                        entry_id: entry.entry_id.clone(),
+                        booking_date: entry.booking_date,
+                        payer_name: entry.payer_name.clone(),
+                        payer_name_normalized: entry.payer_name_normalized.clone(),
+                        reference: entry.reference.clone(),
+                        part_of: None,
+                        decision: None,
+                        reversed_by: None,
+                    };
+                    let mut record =
+                        bank_payment(sid, id, Decimal::ZERO, &entry.currency, None, bank, now);
+                    record.version = 0;
+                    record.unapplied = Some(Unmatched::Deposit {
+                        reason: reason_name(reason),
+                    });
+                    let decision = Decision::Unapplied {
+                        reason,
+                        candidates: Vec::new(),
+                    };
+                    match self
+                        .commit_decision(seller, Some(id), &mut record, decision, None, now)
+                        .await
+                    {
+                        Ok(()) => {
+                            return Ok(EntryOutcome::Unapplied {
+                                deposit: deposit_key(id),
+                                reason,
+                            });
+                        }
+                        Err(StoreError::Conflict(_)) => {
+                            retry.again(|| format!("reversal {id}")).await?;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
                     }
-                    Err(StoreError::Conflict(_)) => {
-                        retry.again(|| format!("reversal {id}")).await?;
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
                 }
             };
             let expected = original.version;
@@ -952,17 +957,8 @@ where
                 allocations: allocs,
             };
             let now = self.clock.now();
-            let expected = deposit.version;
-            match Box::pin(self.commit_decision(
-                seller,
-                None,
-                &mut deposit,
-                expected,
-                decision,
-                None,
-                now,
-            ))
-            .await
+            match Box::pin(self.commit_decision(seller, None, &mut deposit, decision, None, now))
+                .await
             {
                 Ok(()) => {
                     // Learning the name is a help, not part of the application: a failure is logged.
@@ -1052,7 +1048,10 @@ fn fee_of(deposit: &PaymentRecord, invoice: &str) -> Decimal {
 fn reversal_keys(entry: &Entry, id: &str) -> Vec<String> {
     let month = entry.booking_date.format("%Y-%m");
     let day = entry.booking_date;
-    let mut keys = vec![format!("amt:{}:{}:{month}:{day}:{id}", entry.account, entry.amount)];
+    let mut keys = vec![format!(
+        "amt:{}:{}:{month}:{day}:{id}",
+        entry.account, entry.amount
+    )];
     if let Some(no) = zengin_reference(&entry.entry_id) {
         keys.push(format!("ref:{}:{no}:{month}:{day}:{id}", entry.account));
     }
@@ -1061,11 +1060,11 @@ fn reversal_keys(entry: &Entry, id: &str) -> Vec<String> {
 
 /// The months a reversal looks back over: its own and the one before.
 fn months_back(day: chrono::NaiveDate) -> [String; 2] {
-    let previous = day
-        .with_day(1)
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(day);
-    [day.format("%Y-%m").to_string(), previous.format("%Y-%m").to_string()]
+    let previous = day.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(day);
+    [
+        day.format("%Y-%m").to_string(),
+        previous.format("%Y-%m").to_string(),
+    ]
 }
 
 /// Which numbering an entry id belongs to: Zengin 01 (A or B), Zengin 03, camt.053, camt.054.
