@@ -710,4 +710,60 @@ async fn two_formats<S: Store>(app: Arc<TestApp<S>>) {
         ["ambiguous_reversal", "possible_duplicate"],
         "{unapplied}"
     );
+
+    // A person resolves both: the correction takes back P's transfer (the 01 deposit), the 03 copy is
+    // closed as a duplicate.
+    let held = |reason: &str| {
+        unapplied["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["unapplied"]["deposit"]["reason"] == reason)
+            .and_then(|i| i["ledger"]["payment_id"].as_str())
+            .map(|id| format!("bank:{id}"))
+            .expect("held")
+    };
+    let p_deposit = format!(
+        "bank:{}",
+        seikyu_service::reconciliation::deposit_id(&account(MAIN), &format!("{day}-000001"))
+    );
+    let reverse = request(
+        "POST",
+        &format!("/payments/{}/reverse", held("ambiguous_reversal")),
+        &key,
+        Some(&json!({ "deposit": p_deposit })),
+    );
+    let r = handle(&*app, &api_config(), reverse.clone()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let p_now = reread(&app, &s, &p1.invoice_id).await;
+    assert_eq!(
+        (p_now.status, p_now.paid_total),
+        (InvoiceStatus::Issued, Decimal::ZERO)
+    );
+    assert_eq!(
+        reread(&app, &s, &q1.invoice_id).await.status,
+        InvoiceStatus::Paid
+    );
+    assert_eq!(
+        handle(&*app, &api_config(), reverse).await.status,
+        409,
+        "resolved once"
+    );
+    let dismiss = request(
+        "POST",
+        &format!("/payments/{}/dismiss", held("possible_duplicate")),
+        &key,
+        Some(&json!({ "note": "the 01 notice had it" })),
+    );
+    let r = handle(&*app, &api_config(), dismiss).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let left = body(
+        &handle(
+            &*app,
+            &api_config(),
+            request("GET", "/payments/unapplied", &key, None),
+        )
+        .await,
+    );
+    assert_eq!(left["items"], json!([]), "{left}");
 }

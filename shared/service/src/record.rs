@@ -338,6 +338,9 @@ pub struct BankDeposit {
     pub account: String,
     pub entry_id: String,
     pub booking_date: NaiveDate,
+    /// The entry's amount (a reversal's record holds no money of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Decimal>,
     pub payer_name: Option<String>,
     pub payer_name_normalized: Option<String>,
     pub reference: Option<String>,

@@ -88,6 +88,13 @@ struct SplitDeposit {
     allocations: Vec<crate::reconciliation::deposits::ManualAllocation>,
 }
 
+/// `POST /payments/{bank:reversal}/reverse`: the deposit a held reversal takes back.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReverseDeposit {
+    deposit: String,
+}
+
 /// `POST /bank/virtual-accounts`.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -359,6 +366,22 @@ where
             let id = key.strip_prefix("bank:").unwrap_or("");
             respond(
                 app.apply_deposit_by_hand(seller, id, &b.allocations)
+                    .await
+                    .map(|p| (200, views::payment(&p))),
+            )
+        }),
+        ("POST", ["payments", key, "reverse"]) => with_body!(req, |b: ReverseDeposit| {
+            let id = key.strip_prefix("bank:").unwrap_or("");
+            respond(
+                app.reverse_by_hand(seller, id, &b.deposit)
+                    .await
+                    .map(|p| (200, views::payment(&p))),
+            )
+        }),
+        ("POST", ["payments", key, "dismiss"]) => with_body!(req, |b: Note| {
+            let id = key.strip_prefix("bank:").unwrap_or("");
+            respond(
+                app.dismiss_deposit(seller, id, &b.note)
                     .await
                     .map(|p| (200, views::payment(&p))),
             )

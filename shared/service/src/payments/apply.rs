@@ -378,11 +378,12 @@ pub(crate) fn paid_sum(paid: Decimal, delta: Decimal) -> Result<Decimal, AppErro
 
 /// Status and credit of an invoice from its paid total (and the transfer fees the seller absorbed).
 pub(crate) fn apply_settlement(inv: &mut InvoiceRecord) {
-    // A fee absorbed counts only for what money has not paid: paid later after all, it is no credit.
-    inv.fees_absorbed = inv
+    // A fee absorbed counts only for what money has not paid (paid later after all, it is no credit);
+    // it stays recorded, so a later refund finds it again.
+    let fee = inv
         .fees_absorbed
         .min((inv.payable - inv.paid_total).max(Decimal::ZERO));
-    match settle(inv.payable, inv.paid_total + inv.fees_absorbed) {
+    match settle(inv.payable, inv.paid_total + fee) {
         Settlement::Paid { credit } => {
             inv.status = InvoiceStatus::Paid;
             inv.overpaid = credit;

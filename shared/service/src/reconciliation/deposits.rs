@@ -38,6 +38,10 @@ use crate::retry::{CONTENDED, Retry};
 /// The provider name of bank deposits in payment keys and exactly-once marks.
 pub const BANK: &str = "bank";
 
+/// Deposits of one amount to one account in a month that a reversal looks through; more, and the
+/// reversal is held for a person.
+const REVERSAL_WINDOW: usize = 200;
+
 /// Most allocations a person may split one deposit into.
 pub const MAX_SPLIT: usize = 20;
 
@@ -232,11 +236,14 @@ where
         // 03 statement number their entries differently): that one is held for a person.
         let dup_key = duplicate_key(entry);
         let mine = format!("{}:{id}", family(entry));
-        let earlier = self.store.bank_key(sid, &dup_key).await?;
-        let possible_duplicate = earlier
+        // Added before it is read: two imports racing on the two formats both see both, and both hold.
+        self.store.add_bank_key(sid, &dup_key, &mine).await?;
+        let possible_duplicate = self
+            .store
+            .bank_key(sid, &dup_key)
+            .await?
             .iter()
             .any(|v| v.split(':').next() != mine.split(':').next());
-        self.store.add_bank_key(sid, &dup_key, &mine).await?;
         let mut retry = Retry::new(CONTENDED);
         loop {
             if self.store.event_applied(sid, BANK, &id).await? {
@@ -259,6 +266,7 @@ where
                 account: entry.account.clone(),
                 entry_id: entry.entry_id.clone(),
                 booking_date: entry.booking_date,
+                amount: Some(entry.amount),
                 payer_name: entry.payer_name.clone(),
                 payer_name_normalized: entry.payer_name_normalized.clone(),
                 reference: entry.reference.clone(),
@@ -412,12 +420,16 @@ where
             .collect();
         // A name the bank cut at 48 half-width characters: the names it begins. The cut may split a
         // voiced mark from its kana (ﾀ|ﾞ), so without a match the last character is dropped too.
+        // The shorter prefix only when the last character could have lost a voiced mark (カ|ﾞ → ガ),
+        // and only names that go on with that voiced form.
+        let last = name.chars().last();
+        let voiceable = last.is_some_and(|c| voiced(c).is_some());
         let shorter: String = name
             .chars()
             .take(name.chars().count().saturating_sub(1))
             .collect();
-        for prefix in [name, shorter.as_str()] {
-            if !buyers.is_empty() || !cut || prefix.chars().count() < 8 {
+        for (i, prefix) in [name, shorter.as_str()].into_iter().enumerate() {
+            if !buyers.is_empty() || !cut || prefix.chars().count() < 8 || (i == 1 && !voiceable) {
                 break;
             }
             let found = self
@@ -431,6 +443,23 @@ where
                         .filter_map(|x| x.strip_prefix("buyer:").map(str::to_string))
                 })
                 .collect();
+            if i == 1 {
+                let want: Vec<char> = last.and_then(voiced).into_iter().flatten().collect();
+                let keep: Vec<String> = found
+                    .iter()
+                    .filter(|(k, _)| {
+                        k.trim_start_matches("name:")
+                            .chars()
+                            .nth(prefix.chars().count())
+                            .is_some_and(|c| want.contains(&c))
+                    })
+                    .flat_map(|(_, v)| {
+                        v.iter()
+                            .filter_map(|x| x.strip_prefix("buyer:").map(str::to_string))
+                    })
+                    .collect();
+                all = keep;
+            }
             all.sort();
             all.dedup();
             buyers = all;
@@ -661,6 +690,7 @@ where
                         account: entry.account.clone(),
                         entry_id: entry.entry_id.clone(),
                         booking_date: entry.booking_date,
+                        amount: Some(entry.amount),
                         payer_name: entry.payer_name.clone(),
                         payer_name_normalized: entry.payer_name_normalized.clone(),
                         reference: entry.reference.clone(),
@@ -696,97 +726,10 @@ where
                     }
                 }
             };
-            let expected = original.version;
-            let part_keys = original
-                .bank
-                .as_ref()
-                .and_then(|b| b.decision.as_ref())
-                .map(|d| d.parts.clone())
-                .unwrap_or_default();
-            let mut parts = Vec::new();
-            let mut invoices = Vec::new();
-            for key in &part_keys {
-                let pid = key.trim_start_matches("bank:");
-                let Some(mut part) = self.store.get_payment(sid, BANK, pid).await? else {
-                    continue;
-                };
-                let before = part.version;
-                let refund = part.ledger.received;
-                let change = part.ledger.apply(&bank_event(
-                    pid,
-                    EventKind::Refunded { total: refund },
-                    &entry.currency,
-                    part.applied_to.as_deref(),
-                ));
-                part.version += 1;
-                part.updated_at = now;
-                if let Some(inv_id) = part.applied_to.clone()
-                    && let Some(inv) = self.store.get(sid, &inv_id).await?
-                {
-                    let mut next = inv.clone();
-                    next.paid_total = paid_sum(next.paid_total, change.net_delta)?;
-                    let fee = fee_of(&original, &inv_id);
-                    next.fees_absorbed = (next.fees_absorbed - fee).max(Decimal::ZERO);
-                    apply_settlement(&mut next);
-                    next.version += 1;
-                    next.updated_at = now;
-                    invoices.push((next, inv.version, change.net_delta, parts.len()));
-                }
-                parts.push((part, before));
-            }
-            original.ledger.apply(&bank_event(
-                &original.ledger.payment_id.clone(),
-                EventKind::Refunded {
-                    total: original.ledger.received,
-                },
-                &entry.currency,
-                None,
-            ));
-            original.unapplied = None;
-            if let Some(b) = original.bank.as_mut() {
-                b.reversed_by = Some(deposit_key(id));
-            }
-            original.version += 1;
-            original.updated_at = now;
-            let entries: Vec<OutboxEntry> = invoices
-                .iter()
-                .flat_map(|(next, _, delta, i)| {
-                    let p = &parts[*i].0;
-                    [
-                        OutboxEntry::receipt_requested(p, &next.invoice_id, now),
-                        OutboxEntry::payment_event(next, p, *delta, now),
-                    ]
-                })
-                .collect();
-            let mut writes = vec![
-                Write::MarkEvent {
-                    seller_id: sid,
-                    provider: BANK,
-                    event_id: id,
-                },
-                Write::PutPayment {
-                    record: &original,
-                    expected_version: expected,
-                },
-            ];
-            for (p, before) in &parts {
-                writes.push(Write::PutPayment {
-                    record: p,
-                    expected_version: *before,
-                });
-            }
-            for (next, version, _, _) in &invoices {
-                writes.push(Write::Update {
-                    record: next,
-                    expected_version: *version,
-                });
-            }
-            writes.extend(entries.iter().map(Write::Outbox));
-            match self.store.commit(&writes).await {
+            match Box::pin(self.take_back(seller, &mut original, id, &entry.currency, None, now))
+                .await
+            {
                 Ok(()) => {
-                    for e in &entries {
-                        self.deliver(e).await;
-                    }
                     return Ok(EntryOutcome::Reversed {
                         deposit: deposit_key(id),
                         of: Some(original.key()),
@@ -794,6 +737,253 @@ where
                 }
                 Err(StoreError::Conflict(_)) => {
                     retry.again(|| format!("reversal {id}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Take a deposit back for the reversal `reversal_id`: refund each of its parts (the invoices owed
+    /// again, their receipts cancelled by the receipt issuer), all in one commit with the reversal's
+    /// exactly-once mark, or, for a reversal a person resolves (`held`), its record at its next version.
+    async fn take_back(
+        &self,
+        seller: &SellerAccount,
+        original: &mut PaymentRecord,
+        reversal_id: &str,
+        currency: &str,
+        held: Option<&PaymentRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let sid = &seller.seller_id;
+        let expected = original.version;
+        let part_keys = original
+            .bank
+            .as_ref()
+            .and_then(|b| b.decision.as_ref())
+            .map(|d| d.parts.clone())
+            .unwrap_or_default();
+        let mut parts = Vec::new();
+        let mut invoices = Vec::new();
+        for key in &part_keys {
+            let pid = key.trim_start_matches("bank:");
+            let Some(mut part) = self.store.get_payment(sid, BANK, pid).await? else {
+                continue;
+            };
+            let before = part.version;
+            let refund = part.ledger.received;
+            let change = part.ledger.apply(&bank_event(
+                pid,
+                EventKind::Refunded { total: refund },
+                currency,
+                part.applied_to.as_deref(),
+            ));
+            part.version += 1;
+            part.updated_at = now;
+            if let Some(inv_id) = part.applied_to.clone()
+                && let Some(inv) = self.store.get(sid, &inv_id).await?
+            {
+                let mut next = inv.clone();
+                next.paid_total = paid_sum(next.paid_total, change.net_delta)
+                    .map_err(|e| StoreError::BadRequest(e.to_string()))?;
+                let fee = fee_of(original, &inv_id);
+                next.fees_absorbed = (next.fees_absorbed - fee).max(Decimal::ZERO);
+                apply_settlement(&mut next);
+                next.version += 1;
+                next.updated_at = now;
+                invoices.push((next, inv.version, change.net_delta, parts.len()));
+            }
+            parts.push((part, before));
+        }
+        original.ledger.apply(&bank_event(
+            &original.ledger.payment_id.clone(),
+            EventKind::Refunded {
+                total: original.ledger.received,
+            },
+            currency,
+            None,
+        ));
+        original.unapplied = None;
+        if let Some(b) = original.bank.as_mut() {
+            b.reversed_by = Some(deposit_key(reversal_id));
+        }
+        original.version += 1;
+        original.updated_at = now;
+        let entries: Vec<OutboxEntry> = invoices
+            .iter()
+            .flat_map(|(next, _, delta, i)| {
+                let p = &parts[*i].0;
+                [
+                    OutboxEntry::receipt_requested(p, &next.invoice_id, now),
+                    OutboxEntry::payment_event(next, p, *delta, now),
+                ]
+            })
+            .collect();
+        let mut writes = vec![Write::PutPayment {
+            record: original,
+            expected_version: expected,
+        }];
+        match held {
+            None => writes.push(Write::MarkEvent {
+                seller_id: sid,
+                provider: BANK,
+                event_id: reversal_id,
+            }),
+            Some(h) => writes.push(Write::PutPayment {
+                record: h,
+                expected_version: h.version - 1,
+            }),
+        }
+        for (p, before) in &parts {
+            writes.push(Write::PutPayment {
+                record: p,
+                expected_version: *before,
+            });
+        }
+        for (next, version, _, _) in &invoices {
+            writes.push(Write::Update {
+                record: next,
+                expected_version: *version,
+            });
+        }
+        writes.extend(entries.iter().map(Write::Outbox));
+        self.store.commit(&writes).await?;
+        for e in &entries {
+            self.deliver(e).await;
+        }
+        Ok(())
+    }
+
+    /// A reversal held for a person (unknown or ambiguous) resolved by hand: `deposit` is the deposit it
+    /// takes back (the same account and amount, not reversed yet).
+    pub async fn reverse_by_hand(
+        &self,
+        seller: &SellerAccount,
+        reversal_id: &str,
+        deposit: &str,
+    ) -> Result<PaymentRecord, AppError> {
+        let target = deposit.strip_prefix("bank:").unwrap_or(deposit);
+        if !seikyu_domain::id::is_external_ref(reversal_id)
+            || !seikyu_domain::id::is_external_ref(target)
+        {
+            return Err(AppError::NotFound(format!("payment bank:{reversal_id}")));
+        }
+        let mut retry = Retry::new(CONTENDED);
+        loop {
+            let held = self.payment(seller, &deposit_key(reversal_id)).await?;
+            let amount = held.bank.as_ref().and_then(|b| b.amount);
+            let (Some(bank), Some(amount)) = (held.bank.clone(), amount) else {
+                return Err(AppError::NotFound(format!(
+                    "held reversal bank:{reversal_id}"
+                )));
+            };
+            if held.unapplied.is_none() {
+                return Err(AppError::Conflict {
+                    code: ConflictCode::AlreadyApplied,
+                    message: format!("reversal bank:{reversal_id} is resolved"),
+                });
+            }
+            let mut original = self.payment(seller, &deposit_key(target)).await?;
+            let fits = original.bank.as_ref().is_some_and(|b| {
+                b.part_of.is_none() && b.reversed_by.is_none() && b.account == bank.account
+            }) && original.ledger.received == amount
+                && original.ledger.refunded.is_zero();
+            if !fits {
+                return Err(field(
+                    "deposit",
+                    Code::InvalidFormat,
+                    format!(
+                        "a deposit of {amount} to {} that is not reversed yet",
+                        bank.account
+                    ),
+                ));
+            }
+            let now = self.clock.now();
+            let mut resolved = held.clone();
+            resolved.unapplied = None;
+            resolved.version += 1;
+            resolved.updated_at = now;
+            if let Some(d) = resolved.bank.as_mut().and_then(|b| b.decision.as_mut()) {
+                d.explanation = format!("{}; a person chose {}", d.explanation, original.key());
+            }
+            let currency = original.ledger.currency.clone().unwrap_or_default();
+            match Box::pin(self.take_back(
+                seller,
+                &mut original,
+                reversal_id,
+                &currency,
+                Some(&resolved),
+                now,
+            ))
+            .await
+            {
+                Ok(()) => return Ok(resolved),
+                Err(StoreError::Conflict(_)) => {
+                    retry.again(|| format!("reversal {reversal_id}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Close an unapplied deposit without applying it (a copy of money already placed, money that is not
+    /// the seller's and goes back, a reversal handled otherwise), with a person's note. Its money leaves
+    /// the unapplied list; nothing else changes.
+    pub async fn dismiss_deposit(
+        &self,
+        seller: &SellerAccount,
+        id: &str,
+        note: &str,
+    ) -> Result<PaymentRecord, AppError> {
+        if !seikyu_domain::id::is_external_ref(id) {
+            return Err(AppError::NotFound(format!("payment bank:{id}")));
+        }
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > 500 {
+            return Err(field(
+                "note",
+                Code::OutOfRange,
+                "1 to 500 characters: why it is closed",
+            ));
+        }
+        let mut retry = Retry::new(CONTENDED);
+        loop {
+            let mut p = self.payment(seller, &deposit_key(id)).await?;
+            if p.bank.as_ref().is_none_or(|b| b.part_of.is_some()) {
+                return Err(AppError::NotFound(format!("deposit bank:{id}")));
+            }
+            if p.unapplied.is_none() {
+                return Err(AppError::Conflict {
+                    code: ConflictCode::AlreadyApplied,
+                    message: format!("deposit bank:{id} is applied or closed"),
+                });
+            }
+            let expected = p.version;
+            let now = self.clock.now();
+            let received = p.ledger.received;
+            p.ledger.apply(&bank_event(
+                id,
+                EventKind::Refunded { total: received },
+                p.ledger.currency.clone().unwrap_or_default().as_str(),
+                None,
+            ));
+            p.unapplied = None;
+            p.version += 1;
+            p.updated_at = now;
+            if let Some(d) = p.bank.as_mut().and_then(|b| b.decision.as_mut()) {
+                d.explanation = format!("{}; closed by a person: {note}", d.explanation);
+            }
+            match self
+                .store
+                .commit(&[Write::PutPayment {
+                    record: &p,
+                    expected_version: expected,
+                }])
+                .await
+            {
+                Ok(()) => return Ok(p),
+                Err(StoreError::Conflict(_)) => {
+                    retry.again(|| format!("deposit {id}")).await?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -816,7 +1006,15 @@ where
                 Some(r) => format!("ref:{}:{r}:{month}", entry.account),
                 None => format!("amt:{}:{}:{month}", entry.account, entry.amount),
             };
-            for (key, _) in self.store.bank_keys_with_prefix(sid, &prefix, 50).await? {
+            let keys = self
+                .store
+                .bank_keys_with_prefix(sid, &prefix, REVERSAL_WINDOW)
+                .await?;
+            // More deposits of this amount in a month than are read: which one is meant is not certain.
+            if keys.len() >= REVERSAL_WINDOW {
+                return Ok(Err(Reason::AmbiguousReversal));
+            }
+            for (key, _) in keys {
                 if let Some((_, id)) = key.rsplit_once(':') {
                     ids.push(id.to_string());
                 }
@@ -1041,6 +1239,18 @@ fn fee_of(deposit: &PaymentRecord, invoice: &str) -> Decimal {
             .sum(),
         _ => Decimal::ZERO,
     }
+}
+
+/// The voiced and semi-voiced forms of a kana (カ → ガ; ハ → バ, パ), if it has any.
+fn voiced(c: char) -> Option<Vec<char>> {
+    const PAIRS: &str = "カガキギクグケゲコゴサザシジスズセゼソゾタダチヂツヅテデトドウヴ";
+    let p: Vec<char> = PAIRS.chars().collect();
+    if let Some(i) = p.chunks(2).position(|w| w[0] == c) {
+        return Some(vec![p[i * 2 + 1]]);
+    }
+    const HA: &str = "ハバパヒビピフブプヘベペホボポ";
+    let h: Vec<char> = HA.chars().collect();
+    h.chunks(3).find(|w| w[0] == c).map(|w| vec![w[1], w[2]])
 }
 
 /// Lookup keys a reversal finds a deposit by: its 照会番号 (Zengin), and its amount; each under the month
