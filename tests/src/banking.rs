@@ -767,3 +767,88 @@ async fn two_formats<S: Store>(app: Arc<TestApp<S>>) {
     );
     assert_eq!(left["items"], json!([]), "{left}");
 }
+
+/// Per-invoice identifiers (`"assign": "invoice"`): each invoice of one buyer gets its own virtual account
+/// and payer code; a deposit to the second invoice's account pays that invoice, even when the amount would
+/// fit the older one too.
+pub async fn identifiers_per_invoice<S: Store>(app: Arc<TestApp<S>>) {
+    Box::pin(per_invoice(app)).await;
+}
+
+async fn per_invoice<S: Store>(app: Arc<TestApp<S>>) {
+    let new = NewSeller {
+        seller_id: unique("pi").parse().expect("id"),
+        number_prefix: "AOZ".into(),
+        fiscal_year_start_month: seikyu_domain::values::Month::known(4),
+        profile: fixture("jp-standard-10-lines").seller,
+        default_credit_limit: None,
+        dunning_policy: None,
+        banking: Some(BankSettings {
+            accounts: vec![account(MAIN)],
+            payer_codes: true,
+            assign: seikyu_service::record::AssignPer::Invoice,
+            ..BankSettings::default()
+        }),
+    };
+    let (s, key) = app.create_seller(new).await.expect("seller");
+    let pool = json!({ "accounts": [account("7100001"), account("7100002")] });
+    let r = handle(
+        &*app,
+        &api_config(),
+        request("POST", "/bank/virtual-accounts", &key, Some(&pool)),
+    )
+    .await;
+    assert_eq!(body(&r), json!({ "loaded": 2, "free": 2 }));
+    let first = invoice(
+        &app,
+        &s,
+        for_buyer("jp-standard-10-lines", "CUST-R", "R商事"),
+    )
+    .await;
+    let second = invoice(
+        &app,
+        &s,
+        for_buyer("jp-standard-10-lines", "CUST-R", "R商事"),
+    )
+    .await;
+    let shown = |i: &InvoiceRecord| {
+        i.input
+            .seller
+            .bank_account
+            .as_ref()
+            .map(|b| b.account_id.clone())
+    };
+    assert_ne!(
+        shown(&first),
+        shown(&second),
+        "each invoice its own virtual account"
+    );
+    assert_ne!(
+        first.input.payment_reference, second.input.payment_reference,
+        "and its own payer code"
+    );
+    let va = shown(&second)
+        .expect("an account")
+        .trim_start_matches("普通 ")
+        .to_string();
+    let day = crate::dates::test_date();
+    // The same amount as both invoices: the virtual account names the second.
+    let file = notice(&head(&va), day, &[dep(1, day, second.payable, "ﾅﾆｶﾞｼ")]);
+    let done = import(&app, &key, &file).await;
+    assert_eq!(done["applied"], 1, "{done}");
+    assert_eq!(
+        reread(&app, &s, &second.invoice_id).await.status,
+        InvoiceStatus::Paid
+    );
+    assert_eq!(
+        reread(&app, &s, &first.invoice_id).await.status,
+        InvoiceStatus::Issued
+    );
+    let r = handle(
+        &*app,
+        &api_config(),
+        request("GET", "/bank/virtual-accounts", &key, None),
+    )
+    .await;
+    assert_eq!(body(&r), json!({ "loaded": 2, "free": 0 }));
+}

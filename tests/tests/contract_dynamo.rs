@@ -46,6 +46,7 @@ contract! {
     dynamo_bank_reconciliation => seikyu_tests::banking::bank_reconciliation,
     dynamo_rf_references_over_camt => seikyu_tests::banking::rf_references_over_camt,
     dynamo_statements_of_two_formats => seikyu_tests::banking::statements_of_two_formats,
+    dynamo_identifiers_per_invoice => seikyu_tests::banking::identifiers_per_invoice,
     dynamo_dunning_walks_every_stage => seikyu_tests::dunning::walks_every_stage,
     dynamo_dunning_tokyo_days_and_holidays => seikyu_tests::dunning::tokyo_days_and_holidays,
     dynamo_dunning_payment_race_and_disputes => seikyu_tests::dunning::payment_race_and_disputes,

@@ -96,3 +96,7 @@ async fn memory_rf_references_over_camt() {
 async fn memory_statements_of_two_formats() {
     seikyu_tests::banking::statements_of_two_formats(mem()).await;
 }
+#[tokio::test]
+async fn memory_identifiers_per_invoice() {
+    seikyu_tests::banking::identifiers_per_invoice(mem()).await;
+}

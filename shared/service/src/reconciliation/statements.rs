@@ -345,6 +345,17 @@ pub fn created_keys(body: &str) -> Result<Vec<String>, String> {
             .pointer("/s3/object/key")
             .and_then(serde_json::Value::as_str)
             .ok_or("an S3 record without s3.object.key")?;
+        // A file larger than any statement is refused from the notification, never fetched.
+        let size = r
+            .pointer("/s3/object/size")
+            .and_then(serde_json::Value::as_u64);
+        if created && size.is_some_and(|n| n > MAX_STATEMENT_BYTES) {
+            return Err(format!(
+                "{key}: {} bytes; a statement is at most {} MB",
+                size.unwrap_or_default(),
+                MAX_STATEMENT_BYTES / 1024 / 1024
+            ));
+        }
         if created {
             keys.push(
                 url_decode(key).ok_or_else(|| format!("key {key:?} is not URL-encoded UTF-8"))?,
@@ -456,6 +467,8 @@ mod tests {
             Ok(vec![])
         );
         assert!(created_keys("{}").is_err());
+        let huge = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"statements/s1/big.txt","size":209715200}}}]}"#;
+        assert!(created_keys(huge).is_err_and(|e| e.contains("at most 64 MB")));
         assert!(created_keys("not json").is_err());
         assert!(
             created_keys(
