@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 use seikyu_banking::matcher::{
-    self, Account, Allocation, Candidate, Clues, Decision, IdentifiedBy, OpenInvoice, Reason, Rule,
+    self, Account, Allocation, Clues, Decision, IdentifiedBy, OpenInvoice, Reason, Rule,
 };
 use seikyu_banking::{Direction, Entry, payer_code};
 use seikyu_domain::Code;
@@ -1209,19 +1209,6 @@ where
             self.store.put_customer(&c).await?;
         }
         Ok(())
-    }
-
-    /// The candidates kept with an unapplied deposit (for the API's view).
-    pub fn deposit_candidates(p: &PaymentRecord) -> Vec<Candidate> {
-        match p
-            .bank
-            .as_ref()
-            .and_then(|b| b.decision.as_ref())
-            .map(|d| &d.decision)
-        {
-            Some(Decision::Unapplied { candidates, .. }) => candidates.clone(),
-            _ => Vec::new(),
-        }
     }
 }
 
