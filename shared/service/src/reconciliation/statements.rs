@@ -65,9 +65,9 @@ where
     ) -> Result<StatementImport, AppError> {
         let today = seikyu_domain::dates::tokyo_date(self.clock.now());
         let statement = seikyu_banking::parse(bytes, today).map_err(|e| refused(&e))?;
-        Box::pin(self.check_accounts(seller, &statement))
-            .await
-            .map_err(|e| refused(&e))?;
+        if let Some(e) = Box::pin(self.foreign_account(seller, &statement)).await? {
+            return Err(refused(&e));
+        }
         let sha = sha256_hex(bytes);
         let key = archive_key(&seller.seller_id, &sha, statement.format.as_str());
         self.archive
@@ -102,36 +102,31 @@ where
         Ok(self.store.put_import(&import).await?)
     }
 
-    /// Every account the statement names must be the seller's (its own, or in its virtual-account pool).
-    async fn check_accounts(
+    /// The first account the statement names that is not the seller's (its own, or in its virtual-account
+    /// pool), as the refusal; a store failure is an error of its own (retried, never a refusal).
+    async fn foreign_account(
         &self,
         seller: &SellerAccount,
         statement: &Statement,
-    ) -> Result<(), StatementError> {
+    ) -> Result<Option<StatementError>, AppError> {
         let mut seen: Vec<&str> = Vec::new();
         for e in &statement.entries {
             if seen.contains(&e.account.as_str()) {
                 continue;
             }
-            let owned =
-                self.owns_account(seller, &e.account)
-                    .await
-                    .map_err(|err| StatementError {
-                        at: "file".into(),
-                        reason: err.to_string(),
-                    })?;
+            let owned = self.owns_account(seller, &e.account).await?;
             if !owned {
-                return Err(StatementError {
+                return Ok(Some(StatementError {
                     at: format!("entry {} ({})", e.position, e.entry_id),
                     reason: format!(
                         "account {} is not one of seller {}'s accounts or virtual accounts",
                         e.account, seller.seller_id
                     ),
-                });
+                }));
             }
             seen.push(&e.account);
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Import an archived statement: every entry applied exactly once, the import's counts from what the
@@ -192,9 +187,12 @@ where
             })
             .await?;
         let statement = match parsed {
-            Ok(s) => match Box::pin(self.check_accounts(&seller, &s)).await {
-                Ok(()) => s,
-                Err(e) => return self.refuse_import(import, &e).await,
+            Ok(s) => match Box::pin(self.foreign_account(&seller, &s))
+                .await
+                .map_err(|e| JobError::Retryable(e.to_string()))?
+            {
+                None => s,
+                Some(e) => return self.refuse_import(import, &e).await,
             },
             Err(e) => return self.refuse_import(import, &e).await,
         };
