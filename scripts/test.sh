@@ -31,6 +31,14 @@ elif [ "${CI:-}" = "true" ]; then
   exit 1
 fi
 
+step "poppler-utils (pdftotext, pdffonts, pdfdetach read the PDF documents back)"
+if ! command -v pdftotext >/dev/null || ! command -v pdfdetach >/dev/null; then
+  apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+  apt_get install -y -q poppler-utils >/dev/null 2>&1 ||
+    { apt_get update -q >/dev/null && apt_get install -y -q poppler-utils >/dev/null; }
+fi
+pdftotext -v 2>&1 | head -1
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

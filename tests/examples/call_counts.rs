@@ -238,18 +238,35 @@ async fn main() {
     }
     let request = request.expect("the webhook queued a receipt request");
     counter.take();
-    let failed = seikyu_service::receipts::handle_batch(
+    let request: seikyu_service::record::QueueMessage =
+        serde_json::from_str(&request).expect("receipt request");
+    let (_, next) = seikyu_service::receipts::handle_message(
+        &app.store,
+        &app.archive,
+        &app.queue,
+        &app.clock,
+        &request,
+    )
+    .await
+    .expect("receipt issued");
+    print(
+        "receipt-issuer, one receipt.requested message",
+        &counter.take(),
+    );
+    // invoice-mailer for the receipt.issued message it queued: the receipt PDF and its mail.
+    let msg = serde_json::to_string(&next.expect("receipt.issued")).expect("json");
+    let failed = handle_batch(
         &app.store,
         &app.archive,
         &mailer,
         &app.clock,
         stack.get("SENDER_EMAIL"),
-        &[("r".into(), request)],
+        &[("m".into(), msg)],
     )
     .await;
     assert!(failed.all_handled(), "{failed:?}");
     print(
-        "receipt-issuer, one receipt.requested message",
+        "invoice-mailer, one receipt.issued message",
         &counter.take(),
     );
 

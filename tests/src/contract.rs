@@ -14,7 +14,7 @@ use seikyu_domain::values::Count;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, handle};
 use seikyu_service::delivery::invoice_mail::{MailOutcome, handle_batch, mail_document};
 use seikyu_service::memory::{FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue};
-use seikyu_service::ports::Clock;
+use seikyu_service::ports::{Clock, DocumentArchive};
 use seikyu_service::record::{InvoiceStatus, QueueName, SearchQuery, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 use serde_json::Value;
@@ -734,6 +734,7 @@ pub async fn mailer_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         invoice_id: r.invoice_id.clone(),
         payment: None,
         as_of: None,
+        receipt_id: None,
     };
     let body = serde_json::to_string(&msg).expect("json");
     let from = "billing@seikyu.test";
@@ -1262,9 +1263,41 @@ fn receipt_batch<S: Store>(app: &TestApp<S>) -> Vec<(String, String)> {
 
 /// Exactly one receipt per payment under redelivery, parallel delivery and injected crashes; gapless
 /// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
+/// receipt-issuer over `batch`, then invoice-mailer over the `receipt.issued` messages it queued, as
+/// the two functions do with SQS: what either left failed or dead.
+async fn issue_and_mail<S: Store, A: DocumentArchive>(
+    app: &TestApp<S>,
+    archive: &A,
+    mailer: &MemoryMailer,
+    batch: &[(String, String)],
+) -> seikyu_service::delivery::jobs::BatchReport {
+    let mut report =
+        seikyu_service::receipts::handle_batch(&app.store, archive, &app.queue, &app.clock, batch)
+            .await;
+    let mail: Vec<(String, String)> = app
+        .queue
+        .drain(QueueName::Issued)
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| (format!("m{i}"), serde_json::to_string(&m).expect("json")))
+        .collect();
+    let mailed = handle_batch(
+        &app.store,
+        archive,
+        mailer,
+        &app.clock,
+        "billing@seikyu.test",
+        &mail,
+    )
+    .await;
+    report.failed.extend(mailed.failed);
+    report.dead.extend(mailed.dead);
+    report
+}
+
 pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::{EventKind, PaymentEvent, Provider};
-    use seikyu_service::receipts::{ReceiptOutcome, handle_batch, reconcile};
+    use seikyu_service::receipts::{ReceiptOutcome, reconcile};
     use seikyu_service::record::ReceiptStatus;
     let (account, key) = seller(&app, None).await;
     let inv = app
@@ -1286,7 +1319,6 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     };
     let pk = |payment: &str| format!("stripe:{}-{payment}", account.seller_id);
     let mailer = MemoryMailer::default();
-    let from = "billing@seikyu.test";
     let part = Decimal::from(20_000);
     app.apply_payment(
         &account,
@@ -1310,7 +1342,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         failures: 1.into(),
     };
     assert!(
-        handle_batch(&app.store, &flaky, &mailer, &app.clock, from, &batch)
+        issue_and_mail(&app, &flaky, &mailer, &batch)
             .await
             .failed
             .len()
@@ -1347,28 +1379,28 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     // A transient SES failure, then the redelivery sends; four more deliveries, two in parallel.
     mailer.fail_next(1);
     assert_eq!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+        issue_and_mail(&app, &app.archive, &mailer, &batch)
             .await
             .failed
             .len(),
         1
     );
     assert!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+        issue_and_mail(&app, &app.archive, &mailer, &batch)
             .await
             .failed
             .is_empty()
     );
     let (a, b) = tokio::join!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch),
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch),
+        issue_and_mail(&app, &app.archive, &mailer, &batch),
+        issue_and_mail(&app, &app.archive, &mailer, &batch),
     );
     assert!(
         a.failed.len() + b.failed.len() <= 1,
         "at most a claim conflict is retried"
     );
     assert!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+        issue_and_mail(&app, &app.archive, &mailer, &batch)
             .await
             .failed
             .is_empty()
@@ -1386,7 +1418,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     assert_eq!(parts, part);
     assert_eq!(receipt.breakdown.len(), inv.tax_breakdown.len());
     let raw = String::from_utf8(mailer.sent()[0].raw.clone()).expect("utf8");
-    assert!(raw.contains(".html\""), "the receipt is attached");
+    assert!(raw.contains(".pdf\""), "the receipt PDF is attached");
     // Concurrent deliveries of a new payment's request issue one receipt with the next number.
     app.apply_payment(
         &account,
@@ -1406,15 +1438,7 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         let (app, b) = (app.clone(), batch_b.clone());
         set.spawn(async move {
             let mailer = MemoryMailer::default();
-            let failed = handle_batch(
-                &app.store,
-                &app.archive,
-                &mailer,
-                &app.clock,
-                "billing@seikyu.test",
-                &b,
-            )
-            .await;
+            let failed = issue_and_mail(&app, &app.archive, &mailer, &b).await;
             (failed.failed.len() + failed.dead.len(), mailer.sent().len())
         });
     }
@@ -1474,17 +1498,10 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     );
     let batch_r = receipt_batch(&*app);
     assert!(
-        handle_batch(
-            &app.store,
-            &app.archive,
-            &mailer,
-            &app.clock,
-            from,
-            &batch_r
-        )
-        .await
-        .failed
-        .is_empty()
+        issue_and_mail(&app, &app.archive, &mailer, &batch_r)
+            .await
+            .failed
+            .is_empty()
     );
     let cancelled = app.receipt(&account, &r1).await.expect("receipt");
     assert_eq!(cancelled.status, ReceiptStatus::Cancelled);
@@ -1499,23 +1516,16 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     );
     // An old request delivered late (out of order) changes nothing.
     assert!(
-        handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &batch)
+        issue_and_mail(&app, &app.archive, &mailer, &batch)
             .await
             .failed
             .is_empty()
     );
     assert!(
-        handle_batch(
-            &app.store,
-            &app.archive,
-            &mailer,
-            &app.clock,
-            from,
-            &batch_r
-        )
-        .await
-        .failed
-        .is_empty()
+        issue_and_mail(&app, &app.archive, &mailer, &batch_r)
+            .await
+            .failed
+            .is_empty()
     );
     assert_eq!(
         app.receipt(&account, &r3).await.expect("r3").status,
@@ -1536,17 +1546,10 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     .expect("refund applied");
     let batch_f = receipt_batch(&*app);
     assert!(
-        handle_batch(
-            &app.store,
-            &app.archive,
-            &mailer,
-            &app.clock,
-            from,
-            &batch_f
-        )
-        .await
-        .failed
-        .is_empty()
+        issue_and_mail(&app, &app.archive, &mailer, &batch_f)
+            .await
+            .failed
+            .is_empty()
     );
     let r2_now = app.receipt(&account, &r2).await.expect("receipt");
     assert_eq!(r2_now.status, ReceiptStatus::Cancelled);
@@ -1618,7 +1621,14 @@ pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
         ("p2".to_string(), serde_json::json!({"event":"invoice.issued","seller_id":account.seller_id,"invoice_id":"x"}).to_string()),
         ("p3".to_string(), serde_json::json!({"event":"receipt.requested","seller_id":account.seller_id,"invoice_id":"x","payment":"stripe:nope"}).to_string()),
     ];
-    let report = handle_batch(&app.store, &app.archive, &mailer, &app.clock, from, &poison).await;
+    let report = seikyu_service::receipts::handle_batch(
+        &app.store,
+        &app.archive,
+        &app.queue,
+        &app.clock,
+        &poison,
+    )
+    .await;
     assert!(report.failed.is_empty(), "{report:?}");
     assert_eq!(report.dead.len(), 3, "{report:?}");
 }
@@ -1735,13 +1745,11 @@ pub async fn manual_apply<S: Store>(app: Arc<TestApp<S>>) {
     let requested = app.queue.drain(QueueName::Receipts);
     assert_eq!(requested.len(), 1, "the receipt is requested");
     // The receipt for the whole invoice carries exactly the invoice's amount and tax per rate.
-    let mailer = MemoryMailer::default();
     let (outcome, _) = seikyu_service::receipts::handle_message(
         &app.store,
         &app.archive,
-        &mailer,
+        &app.queue,
         &app.clock,
-        "billing@seikyu.test",
         &requested[0],
     )
     .await

@@ -699,6 +699,7 @@ pub async fn reminder_sends_once<S: Store>(app: Arc<TestApp<S>>) {
         invoice_id: inv.invoice_id.clone(),
         payment: None,
         as_of: Some(day),
+        receipt_id: None,
     };
     app.clock.set(nine_jst(ymd(2026, 11, 27)));
     mailer.fail_next(1);

@@ -129,6 +129,7 @@ async fn sqs_queue_routes_each_event_to_its_queue() {
         invoice_id: id.clone(),
         payment: (event == "receipt.requested").then(|| format!("stripe:pi_{id}")),
         as_of: None,
+        receipt_id: None,
     };
     queue.send(&msg("invoice.issued")).await.expect("send");
     queue.send(&msg("receipt.requested")).await.expect("send");
@@ -153,6 +154,7 @@ async fn sqs_queue_routes_each_event_to_its_queue() {
             invoice_id: format!("{id}-{i:02}"),
             payment: None,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+            receipt_id: None,
         })
         .collect();
     queue.send_batch(&batch).await.expect("send batch");

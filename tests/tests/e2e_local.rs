@@ -266,7 +266,14 @@ fn recorded_mails(c: &Client, stack: &LocalStack, needle: &str) -> Vec<Value> {
 
 /// The base64 body of the `application/xml` part of a MIME message.
 fn xml_attachment(raw: &str) -> Vec<u8> {
-    let start = raw.find("Content-Type: application/xml").expect("xml part");
+    attachment(raw, "application/xml")
+}
+
+/// The base64 body of the part of type `content_type` of a MIME message.
+fn attachment(raw: &str, content_type: &str) -> Vec<u8> {
+    let start = raw
+        .find(&format!("Content-Type: {content_type}"))
+        .unwrap_or_else(|| panic!("no {content_type} part"));
     let part = &raw[start..];
     let body_start = part.find("\r\n\r\n").expect("part headers") + 4;
     let body = &part[body_start..];
@@ -376,6 +383,21 @@ async fn invoice_lifecycle_over_http_and_localstack() {
     assert_eq!(
         fetched["email"]["message_id"], mails[0]["Id"],
         "the SES message id is recorded"
+    );
+    // The mail carries the PDF too: the one archived (its hash on the invoice), served by the API,
+    // with the UBL embedded.
+    let pdf = attachment(raw, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF attachment");
+    assert_eq!(
+        fetched["pdf"]["sha256"],
+        json!(seikyu_service::sha256_hex(&pdf)),
+        "the attached PDF is the recorded one"
+    );
+    let (status, _, served) = c.call("GET", &format!("/invoices/{id}/pdf"), Some(&key), &[], None);
+    assert_eq!(status, 200);
+    assert!(
+        served == pdf,
+        "GET /invoices/{id}/pdf serves the mailed PDF"
     );
 
     // Redelivery of the same message sends nothing.
@@ -655,12 +677,18 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         json!(format!("stripe:pi_{seller}"))
     );
 
-    // The webhook put one receipt request on the receipt queue; receipt-issuer issues and mails it.
+    // The webhook put one receipt request on the receipt queue; receipt-issuer issues it and hands it
+    // to invoice-mailer, which renders its PDF and mails it.
     let before_receipt = stack.today();
     assert_eq!(
         pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
         1,
         "one receipt.requested message (the duplicate delivery added none)"
+    );
+    assert_eq!(
+        pump_mailer(&c, &stack, &seller).await,
+        1,
+        "one receipt.issued message"
     );
     let mail_id = format!(".{seller}@seikyu.invalid");
     let receipts: Vec<Value> = recorded_mails(&c, &stack, &mail_id)
@@ -710,6 +738,20 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
     );
     let html = String::from_utf8(html).expect("utf8");
     assert!(html.contains("領収書") && html.contains(&receipt_id));
+    let pdf = attachment(raw, "application/pdf");
+    let (status, _, served) = c.call(
+        "GET",
+        &format!("/receipts/{receipt_id}/pdf"),
+        Some(&key),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(served == pdf, "the receipt PDF served is the one mailed");
+    assert_eq!(
+        receipt["pdf"]["sha256"],
+        json!(seikyu_service::sha256_hex(&pdf))
+    );
 
     // A redelivered receipt request sends no second email.
     let sqs_receipts = stack.get("RECEIPT_QUEUE_URL");
@@ -727,6 +769,7 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
         1
     );
+    pump_mailer(&c, &stack, &seller).await;
     assert_eq!(
         recorded_mails(&c, &stack, &mail_id)
             .into_iter()
@@ -1164,11 +1207,12 @@ async fn a_zengin_statement_in_the_bucket_settles_an_invoice() {
     assert_eq!(inv["status"], "paid", "{inv}");
     let (_, imports, _) = c.call("GET", "/bank-statements", Some(&key), &[], None);
     assert_eq!(imports["items"][0]["applied"], 1, "{imports}");
-    // One receipt, mailed once.
+    // One receipt, mailed once (with its PDF, by invoice-mailer).
     assert_eq!(
         pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
         1
     );
+    pump_mailer(&c, &stack, &seller).await;
     let receipt_number = number("R-", day, 1);
     assert_eq!(recorded_mails(&c, &stack, &receipt_number).len(), 1);
 }

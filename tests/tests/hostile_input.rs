@@ -404,9 +404,8 @@ async fn loose_json_is_refused_in_queue_messages() {
         let failed = seikyu_service::receipts::handle_batch(
             &app.store,
             &app.archive,
-            &mailer,
+            &app.queue,
             &app.clock,
-            "billing@seikyu.test",
             &msg,
         )
         .await;

@@ -1,5 +1,5 @@
-//! `receipt-issuer`: issues, cancels and mails receipts (領収書) for applied payments (SQS consumer,
-//! partial batch failures).
+//! `receipt-issuer`: issues and cancels receipts (領収書) for applied payments and hands each issued
+//! one to invoice-mailer, which renders its PDF and mails it (SQS consumer, partial batch failures).
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -16,13 +16,11 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let a = Adapters::new(&sdk_config().await, &config);
     let clock = function_clock()?;
-    let from = config.sender_email.clone();
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let (store, archive, queue, mailer, clock, from) =
-            (&a.store, &a.archive, &a.queue, &a.mailer, &clock, &from);
+        let (store, archive, queue, clock) = (&a.store, &a.archive, &a.queue, &clock);
         async move {
             let messages = sqs_messages(event.payload);
-            let report = handle_batch(store, archive, mailer, clock, from, &messages).await;
+            let report = handle_batch(store, archive, queue, clock, &messages).await;
             let failed = settle(queue, QueueName::Receipts, report).await;
             Ok::<_, Error>(batch_response(failed))
         }

@@ -15,12 +15,12 @@ use seikyu_domain::InvoiceInput;
 use seikyu_domain::parse::invoice_from_json;
 use seikyu_domain::values::{Amount, Count, Month, Percent};
 use seikyu_einvoice::read;
-use seikyu_service::delivery::invoice_mail::{MailOutcome, mail_document};
+use seikyu_service::delivery::invoice_mail::{MailOutcome, MailerOutcome};
 use seikyu_service::memory::{
     FixedClock, MemoryArchive, MemoryBus, MemoryMailer, MemoryQueue, MemoryStore,
 };
 use seikyu_service::ports::{Clock, DocumentArchive};
-use seikyu_service::record::{InvoiceStatus, QueueName, SellerAccount};
+use seikyu_service::record::{InvoiceStatus, QueueMessage, QueueName, SellerAccount};
 use seikyu_service::{App, AppError, CustomerUpdate, NewSeller, sha256_hex};
 
 use crate::summary::money;
@@ -504,6 +504,29 @@ fn demo_payment(
 /// Receipts issued during the walk line up under its events.
 const RECEIPT_INDENT: &str = "                ";
 
+/// Run invoice-mailer over the `Issued` queue, as the function does with SQS: each message and what the
+/// mailer did with it.
+async fn run_mailer(
+    app: &DemoApp,
+    mailer: &MemoryMailer,
+) -> Result<Vec<(QueueMessage, MailerOutcome)>, DemoError> {
+    let mut done = Vec::new();
+    for msg in app.queue.drain(QueueName::Issued) {
+        let outcome = seikyu_service::delivery::invoice_mail::handle_message(
+            &app.store,
+            &app.archive,
+            mailer,
+            &app.clock,
+            "billing@seikyu.test",
+            &msg,
+        )
+        .await
+        .map_err(|e| DemoError::Data("mail", format!("{} {}: {e}", msg.event, msg.invoice_id)))?;
+        done.push((msg, outcome));
+    }
+    Ok(done)
+}
+
 /// Run the receipt issuer over the receipt queue, as the receipt-issuer function does with SQS.
 async fn issue_receipts(
     app: &DemoApp,
@@ -528,12 +551,11 @@ async fn issue_receipts(
     for (id, body) in &messages {
         let msg: seikyu_service::record::QueueMessage = serde_json::from_str(body)
             .map_err(|e| DemoError::Data("receipt message", e.to_string()))?;
-        let (outcome, mail) = seikyu_service::receipts::handle_message(
+        let (outcome, next) = seikyu_service::receipts::handle_message(
             &app.store,
             &app.archive,
-            mailer,
+            &app.queue,
             &app.clock,
-            "billing@seikyu.test",
             &msg,
         )
         .await
@@ -577,6 +599,17 @@ async fn issue_receipts(
             }
             ReceiptOutcome::NothingToIssue => "no receipt: nothing was paid".into(),
         };
+        // invoice-mailer renders the receipt's PDF and mails it.
+        let mail = match next {
+            Some(_) => run_mailer(app, mailer)
+                .await?
+                .into_iter()
+                .find_map(|(_, o)| match o {
+                    MailerOutcome::Receipt(m) => Some(m),
+                    MailerOutcome::Invoice(_) => None,
+                }),
+            None => None,
+        };
         let mailed = match mail {
             Some(ReceiptMail::Sent { message_id }) => {
                 let to = mailer
@@ -585,7 +618,7 @@ async fn issue_receipts(
                     .find(|m| m.message_id == message_id)
                     .map(|m| m.to.join(", "))
                     .unwrap_or_default();
-                format!(", mailed to {to}")
+                format!(", rendered as PDF and mailed to {to}")
             }
             Some(ReceiptMail::AlreadySent) => ", mailed before".into(),
             Some(ReceiptMail::NoRecipient) => ", not mailed (no email address on file)".into(),
@@ -746,29 +779,20 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
 
     // The mailer consumes the queue, as the invoice-mailer function does with SQS.
     let (mut mailed, mut no_address, mut skipped) = (0, 0, Vec::new());
-    for msg in app.queue.drain(QueueName::Issued) {
-        let outcome = mail_document(
-            &app.store,
-            &app.archive,
-            &mailer,
-            &app.clock,
-            "billing@seikyu.test",
-            &msg,
-        )
-        .await
-        .map_err(|e| DemoError::Data("invoice mail", format!("{}: {e}", msg.invoice_id)))?;
+    for (msg, outcome) in run_mailer(&app, &mailer).await? {
         match outcome {
-            MailOutcome::Sent { .. } => mailed += 1,
-            MailOutcome::NoRecipient => no_address += 1,
-            MailOutcome::AlreadySent => {}
-            MailOutcome::Skipped(status) => {
+            MailerOutcome::Invoice(MailOutcome::Sent { .. }) => mailed += 1,
+            MailerOutcome::Invoice(MailOutcome::NoRecipient) => no_address += 1,
+            MailerOutcome::Invoice(MailOutcome::Skipped(status)) => {
                 skipped.push(format!("{} ({})", msg.invoice_id, status_words(status)))
             }
+            _ => {}
         }
     }
     log.push_str(&format!(
-        "6. invoice mailer: {mailed} documents mailed with their UBL attached; {no_address} not mailed, no \
-         email address on file (left for Peppol or post){}\n",
+        "6. invoice mailer: {mailed} documents rendered as PDF/A-3 (their UBL embedded) and mailed with the \
+         PDF and the UBL attached; {no_address} rendered, not mailed: no email address on file (left for \
+         Peppol or post){}\n",
         if skipped.is_empty() {
             String::new()
         } else {
@@ -868,7 +892,7 @@ pub async fn run(out: &Path) -> Result<DemoOutput, DemoError> {
         }
     }
     log.push_str(&format!(
-        "\n{} files written under {} (UBL documents, receipts as .html, mails as .eml); every UBL document was read back.\n\
+        "\n{} files written under {} (UBL documents and their PDFs, receipts as .html and .pdf, mails as .eml); every UBL document was read back.\n\
          Check the documents against the official rules: ../shared/einvoice/validate $(find {} -name '*.xml')\n",
         files.len(),
         out.display(),

@@ -146,7 +146,8 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
         "delivered again, nothing changed",
         "50,000 JPY refunded on AOZ-2026-000003, now partially paid (319,800 JPY still open)",
         "receipt AOZ-R-2026-000003 issued for 250,000 JPY on AOZ-2026-000003, replacing \
-         AOZ-R-2026-000002 (cancelled), mailed to ap@midori.example.jp",
+         AOZ-R-2026-000002 (cancelled), rendered as PDF and mailed to ap@midori.example.jp",
+        "documents rendered as PDF/A-3 (their UBL embedded) and mailed with the PDF and the UBL attached",
         "event bus: invoice.paid for AOZ-2026-000001 (nothing left open)",
         "disputed by the buyer (reminders pause)",
         "dispute resolved (reminders resume)",
@@ -189,17 +190,44 @@ fn the_demo_issues_documents_that_pass_the_official_rules() {
     collect_xml(dir.path(), &mut files);
     // 7 documents of the lifecycle, 6 invoices paid by bank transfer (step 12).
     assert_eq!(files.len(), 13, "{files:?}");
+    // A PDF for each document the mailer handled (6 invoices and the credit note; the voided invoice
+    // was never sent) and for each of the 12 receipts; each invoice PDF beside its UBL.
+    let mut pdfs = Vec::new();
+    collect(dir.path(), "pdf", &mut pdfs);
+    assert_eq!(pdfs.len(), 18, "{pdfs:?}");
+    for pdf in &pdfs {
+        let bytes = std::fs::read(pdf).expect("pdf");
+        assert!(bytes.starts_with(b"%PDF-1.7"), "{}", pdf.display());
+        let name = pdf
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let number = name.rsplit_once('-').map(|(n, _)| n).expect("number-hash");
+        if !number.contains("-R-") {
+            assert!(
+                files.iter().any(|x| x
+                    .file_name()
+                    .is_some_and(|f| f.to_string_lossy().starts_with(&format!("{number}-")))),
+                "{name} has no UBL beside it"
+            );
+        }
+    }
     let Some(v) = validator() else { return };
     let fatal = fatal_findings(&validate_files(&v, &files));
     assert!(fatal.is_empty(), "{}", fatal.join("\n"));
 }
 
 fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) {
+    collect(dir, "xml", out);
+}
+
+fn collect(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("dir").flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect_xml(&p, out);
-        } else if p.extension().is_some_and(|x| x == "xml") {
+            collect(&p, extension, out);
+        } else if p.extension().is_some_and(|x| x == extension) {
             out.push(p);
         }
     }

@@ -1,5 +1,5 @@
 //! The invoice and credit-note mail to the buyer: a readable Japanese/English message (plain text and
-//! HTML) with the e-invoice (UBL XML) attached.
+//! HTML) with the PDF and the e-invoice (UBL XML) attached.
 
 use std::fmt::Write as _;
 
@@ -61,18 +61,21 @@ pub fn text_body(d: &InvoiceDoc) -> String {
     if credit {
         let _ = writeln!(
             s,
-            "下記のとおり返還請求書(クレジットノート)をお送りします。"
+            "下記のとおり返還請求書(クレジットノート)をお送りします。PDFと電子インボイスを添付しております。"
         );
         let _ = writeln!(
             s,
-            "Please find our credit note below; the e-invoice ({}) is attached.\n",
+            "Please find our credit note below; the PDF and the e-invoice ({}) are attached.\n",
             format_name(d.format)
         );
     } else {
-        let _ = writeln!(s, "下記のとおりご請求申し上げます。");
         let _ = writeln!(
             s,
-            "Please find our invoice below; the e-invoice ({}) is attached.\n",
+            "下記のとおりご請求申し上げます。PDFと電子インボイスを添付しております。"
+        );
+        let _ = writeln!(
+            s,
+            "Please find our invoice below; the PDF and the e-invoice ({}) are attached.\n",
             format_name(d.format)
         );
     }
@@ -278,8 +281,9 @@ pub fn html_body(d: &InvoiceDoc) -> String {
     h
 }
 
-/// The complete mail: text + HTML, the UBL attached as `{file_name(number, "xml")}` (`application/xml`).
-pub fn mail(d: &InvoiceDoc, ubl: &[u8], envelope: &Envelope) -> Vec<u8> {
+/// The complete mail: text + HTML, the PDF attached as `{file_name(number, "pdf")}` and the UBL as
+/// `{file_name(number, "xml")}` (`application/xml`).
+pub fn mail(d: &InvoiceDoc, pdf: &[u8], ubl: &[u8], envelope: &Envelope) -> Vec<u8> {
     let subject = subject(d);
     let text = text_body(d);
     let html = html_body(d);
@@ -288,11 +292,18 @@ pub fn mail(d: &InvoiceDoc, ubl: &[u8], envelope: &Envelope) -> Vec<u8> {
         subject: &subject,
         text: &text,
         html: Some(html.as_bytes()),
-        attachment: Some(Attachment {
-            content_type: "application/xml",
-            filename: file_name(d.number, "xml"),
-            bytes: ubl,
-        }),
+        attachments: &[
+            Attachment {
+                content_type: "application/pdf",
+                filename: file_name(d.number, "pdf"),
+                bytes: pdf,
+            },
+            Attachment {
+                content_type: "application/xml",
+                filename: file_name(d.number, "xml"),
+                bytes: ubl,
+            },
+        ],
     }
     .to_bytes()
 }

@@ -11,9 +11,11 @@
 //! - [`invoice`]: the invoice and credit-note mail.
 //! - [`receipt`]: the receipt page and its mail.
 //! - [`reminder`]: the reminder to the buyer and the escalation note to the seller.
+//! - [`pdf`]: the invoice, credit-note and receipt PDFs (PDF/A-3b, the invoice's UBL embedded).
 
 pub mod format;
 pub mod invoice;
 pub mod mime;
+pub mod pdf;
 pub mod receipt;
 pub mod reminder;

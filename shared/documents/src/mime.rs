@@ -39,15 +39,15 @@ pub struct Attachment<'a> {
     pub bytes: &'a [u8],
 }
 
-/// One mail: the envelope, the subject, the plain text, and optionally an HTML alternative and an
-/// attachment.
+/// One mail: the envelope, the subject, the plain text, and optionally an HTML alternative and
+/// attachments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<'a> {
     pub envelope: &'a Envelope<'a>,
     pub subject: &'a str,
     pub text: &'a str,
     pub html: Option<&'a [u8]>,
-    pub attachment: Option<Attachment<'a>>,
+    pub attachments: &'a [Attachment<'a>],
 }
 
 const TEXT_PART: &str =
@@ -69,38 +69,45 @@ impl Message<'_> {
             e.date.to_rfc2822(),
             header_value(&e.message_id)
         );
-        match (self.html, &self.attachment) {
-            (None, None) => {
+        if self.attachments.is_empty() {
+            match self.html {
+                None => {
+                    let _ = write!(m, "{TEXT_PART}{}", base64_lines(self.text.as_bytes()));
+                }
+                Some(html) => {
+                    let alt = format!("seikyu-alt-{}", tag(html));
+                    alternative(&mut m, &alt, self.text, html);
+                }
+            }
+            return m.into_bytes();
+        }
+        // The boundary comes from the attachments' bytes, which never contain it once base64-encoded.
+        let mut all = Vec::new();
+        for a in self.attachments {
+            all.extend_from_slice(a.bytes);
+        }
+        let tag = tag(&all);
+        let boundary = format!("seikyu-mix-{tag}");
+        let _ = write!(
+            m,
+            "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n"
+        );
+        match self.html {
+            Some(html) => alternative(&mut m, &format!("seikyu-alt-{tag}"), self.text, html),
+            None => {
                 let _ = write!(m, "{TEXT_PART}{}", base64_lines(self.text.as_bytes()));
             }
-            (Some(html), None) => {
-                let alt = format!("seikyu-alt-{}", tag(html));
-                alternative(&mut m, &alt, self.text, html);
-            }
-            (html, Some(a)) => {
-                let tag = tag(a.bytes);
-                let boundary = format!("seikyu-mix-{tag}");
-                let _ = write!(
-                    m,
-                    "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n"
-                );
-                match html {
-                    Some(html) => {
-                        alternative(&mut m, &format!("seikyu-alt-{tag}"), self.text, html)
-                    }
-                    None => {
-                        let _ = write!(m, "{TEXT_PART}{}", base64_lines(self.text.as_bytes()));
-                    }
-                }
-                let file = quoted_value(&a.filename);
-                let _ = write!(
-                    m,
-                    "--{boundary}\r\nContent-Type: {}; name=\"{file}\"\r\nContent-Disposition: attachment; filename=\"{file}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}--{boundary}--\r\n",
-                    header_value(a.content_type),
-                    base64_lines(a.bytes)
-                );
-            }
         }
+        for a in self.attachments {
+            let file = quoted_value(&a.filename);
+            let _ = write!(
+                m,
+                "--{boundary}\r\nContent-Type: {}; name=\"{file}\"\r\nContent-Disposition: attachment; filename=\"{file}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+                header_value(a.content_type),
+                base64_lines(a.bytes)
+            );
+        }
+        let _ = write!(m, "--{boundary}--\r\n");
         m.into_bytes()
     }
 }

@@ -51,7 +51,7 @@ pub struct ReceiptDoc<'a> {
 
 /// The label of a rate on the receipt: [`rate_label`], or for a code that is no tax category
 /// `"{code} {rate}%"`.
-fn receipt_rate_label(code: &str, rate: Option<Decimal>) -> String {
+pub(crate) fn receipt_rate_label(code: &str, rate: Option<Decimal>) -> String {
     match TaxCategory::from_code(code) {
         Some(c) => rate_label(c, rate),
         None => format!("{code} {}%", rate.unwrap_or_default().normalize()),
@@ -59,7 +59,7 @@ fn receipt_rate_label(code: &str, rate: Option<Decimal>) -> String {
 }
 
 /// A Japanese qualified-invoice registration number: `T` and 13 digits.
-fn is_qualified_registration(id: &str) -> bool {
+pub(crate) fn is_qualified_registration(id: &str) -> bool {
     id.len() == 14
         && id
             .strip_prefix('T')
@@ -67,7 +67,7 @@ fn is_qualified_registration(id: &str) -> bool {
 }
 
 /// Items shown on the receipt (取引内容); the invoice has them all.
-const MAX_ITEMS: usize = 10;
+pub(crate) const MAX_ITEMS: usize = 10;
 
 /// The receipt as a person reads it: a self-contained HTML page in Japanese with English.
 pub fn html(d: &ReceiptDoc) -> String {
@@ -239,9 +239,9 @@ pub fn text(d: &ReceiptNote) -> String {
     )
 }
 
-/// The receipt mail: the note as text, the archived HTML (`html`, as issued) as the HTML part and
-/// attached as `{file_name(number, "html")}` (`text/html; charset=UTF-8`).
-pub fn mail(d: &ReceiptNote, html: &[u8], envelope: &Envelope) -> Vec<u8> {
+/// The receipt mail: the note as text, the archived HTML (`html`, as issued) as the HTML part, and
+/// the receipt PDF attached as `{file_name(number, "pdf")}`.
+pub fn mail(d: &ReceiptNote, html: &[u8], pdf: &[u8], envelope: &Envelope) -> Vec<u8> {
     let subject = subject(d);
     let text = text(d);
     Message {
@@ -249,11 +249,11 @@ pub fn mail(d: &ReceiptNote, html: &[u8], envelope: &Envelope) -> Vec<u8> {
         subject: &subject,
         text: &text,
         html: Some(html),
-        attachment: Some(Attachment {
-            content_type: "text/html; charset=UTF-8",
-            filename: file_name(d.number, "html"),
-            bytes: html,
-        }),
+        attachments: &[Attachment {
+            content_type: "application/pdf",
+            filename: file_name(d.number, "pdf"),
+            bytes: pdf,
+        }],
     }
     .to_bytes()
 }

@@ -55,7 +55,7 @@ fn jpy_invoice_with_reduced_rate_bank_account_and_contact() {
     check("invoice-jpy.txt", invoice::text_body(&doc));
     check("invoice-jpy.html", invoice::html_body(&doc));
     let env = envelope("ap@midori.example.jp", "inv-103.seller-aozora");
-    check("invoice-jpy.eml", invoice::mail(&doc, UBL, &env));
+    check("invoice-jpy.eml", invoice::mail(&doc, PDF, UBL, &env));
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn credit_note() {
     check("credit-note-jpy.txt", invoice::text_body(&doc));
     check("credit-note-jpy.html", invoice::html_body(&doc));
     let env = envelope("ap@midori.example.jp", "cn-7.seller-aozora");
-    check("credit-note-jpy.eml", invoice::mail(&doc, UBL, &env));
+    check("credit-note-jpy.eml", invoice::mail(&doc, PDF, UBL, &env));
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn receipt_with_two_rates_a_replaced_receipt_and_credit() {
     let env = envelope("ap@midori.example.jp", "AOZ-R-2026-000002.seller-aozora");
     check(
         "receipt-full.eml",
-        receipt::mail(&r.note(), html.as_bytes(), &env),
+        receipt::mail(&r.note(), html.as_bytes(), PDF, &env),
     );
 }
 
@@ -125,7 +125,7 @@ fn every_reminder_stage() {
         subject: &subject,
         text: &text,
         html: None,
-        attachment: None,
+        attachments: &[],
     };
     check("reminder-firm.eml", mail.to_bytes());
 }
@@ -181,7 +181,7 @@ fn escalation_note() {
         subject: &subject,
         text: &text,
         html: None,
-        attachment: None,
+        attachments: &[],
     };
     check("escalation.eml", mail.to_bytes());
 }

@@ -184,7 +184,7 @@ fn base64_lines_are_at_most_76_chars() {
 fn the_invoice_mail_reads_back() {
     let inv = jp_mixed();
     let doc = inv.doc();
-    let raw = invoice::mail(&doc, UBL, &env());
+    let raw = invoice::mail(&doc, PDF, UBL, &env());
     assert_crlf_only(&raw);
     let m = parse(&raw);
     assert_eq!(m.header("From"), "Seikyu <billing@seikyu.example>");
@@ -199,7 +199,7 @@ fn the_invoice_mail_reads_back() {
     let mixed = m.boundary().unwrap();
     assert!(mixed.starts_with("seikyu-mix-"));
     let parts = m.parts();
-    assert_eq!(parts.len(), 2);
+    assert_eq!(parts.len(), 3);
     let alt = parts[0].boundary().unwrap();
     assert!(alt.starts_with("seikyu-alt-"));
     assert!(
@@ -216,7 +216,13 @@ fn the_invoice_mail_reads_back() {
     assert_eq!(texts[1].header("Content-Type"), "text/html; charset=UTF-8");
     assert_eq!(texts[1].decoded(), invoice::html_body(&doc).into_bytes());
 
-    let xml = &parts[1];
+    let pdf = &parts[1];
+    assert_eq!(
+        pdf.header("Content-Type"),
+        "application/pdf; name=\"AOZ-2026-000103.pdf\""
+    );
+    assert_eq!(pdf.decoded(), PDF);
+    let xml = &parts[2];
     assert_eq!(
         xml.header("Content-Type"),
         "application/xml; name=\"AOZ-2026-000103.xml\""
@@ -229,26 +235,27 @@ fn the_invoice_mail_reads_back() {
 }
 
 #[test]
-fn the_boundary_tag_is_the_attachment_hash() {
+fn the_boundary_tag_is_the_attachments_hash() {
     let inv = jp_mixed();
-    let a = parse(&invoice::mail(&inv.doc(), UBL, &env()));
-    let b = parse(&invoice::mail(&inv.doc(), b"<other/>", &env()));
+    let a = parse(&invoice::mail(&inv.doc(), PDF, UBL, &env()));
+    let b = parse(&invoice::mail(&inv.doc(), PDF, b"<other/>", &env()));
     assert_ne!(a.boundary(), b.boundary());
-    let empty = parse(&invoice::mail(&inv.doc(), b"", &env()));
+    let empty = parse(&invoice::mail(&inv.doc(), b"", b"", &env()));
     // SHA-256 of no bytes: e3b0c44298fc1c149afbf4c8996fb924...
     assert_eq!(
         empty.boundary().unwrap(),
         "seikyu-mix-e3b0c44298fc1c149afbf4c8"
     );
     assert_eq!(empty.parts()[1].decoded(), b"");
+    assert_eq!(empty.parts()[2].decoded(), b"");
 }
 
 #[test]
-fn the_receipt_mail_carries_the_archived_page_twice() {
+fn the_receipt_mail_carries_the_archived_page_and_the_pdf() {
     let inv = jp_mixed();
     let r = receipt_full(&inv);
     let html = receipt::html(&r);
-    let raw = receipt::mail(&r.note(), html.as_bytes(), &env());
+    let raw = receipt::mail(&r.note(), html.as_bytes(), PDF, &env());
     assert_crlf_only(&raw);
     let m = parse(&raw);
     assert_eq!(
@@ -261,13 +268,13 @@ fn the_receipt_mail_carries_the_archived_page_twice() {
     assert_eq!(texts[1].decoded(), html.as_bytes());
     assert_eq!(
         parts[1].header("Content-Type"),
-        "text/html; charset=UTF-8; name=\"AOZ-R-2026-000002.html\""
+        "application/pdf; name=\"AOZ-R-2026-000002.pdf\""
     );
     assert_eq!(
         parts[1].header("Content-Disposition"),
-        "attachment; filename=\"AOZ-R-2026-000002.html\""
+        "attachment; filename=\"AOZ-R-2026-000002.pdf\""
     );
-    assert_eq!(parts[1].decoded(), html.as_bytes());
+    assert_eq!(parts[1].decoded(), PDF);
 }
 
 #[test]
@@ -285,7 +292,7 @@ fn a_text_only_message_is_single_part() {
         subject: &subject,
         text: &text,
         html: None,
-        attachment: None,
+        attachments: &[],
     }
     .to_bytes();
     assert_crlf_only(&raw);
@@ -309,7 +316,7 @@ fn text_and_html_without_an_attachment_are_alternatives() {
         subject: "Hello",
         text: "Hello\r\n",
         html: Some(html),
-        attachment: None,
+        attachments: &[],
     }
     .to_bytes();
     assert_crlf_only(&raw);
@@ -337,11 +344,18 @@ fn text_and_an_attachment_are_mixed() {
         subject: "請求書",
         text: "本文",
         html: None,
-        attachment: Some(Attachment {
-            content_type: "application/pdf",
-            filename: file_name("A 1", "pdf"),
-            bytes: b"%PDF-1.7",
-        }),
+        attachments: &[
+            Attachment {
+                content_type: "application/pdf",
+                filename: file_name("A 1", "pdf"),
+                bytes: b"%PDF-1.7",
+            },
+            Attachment {
+                content_type: "application/xml",
+                filename: file_name("A 1", "xml"),
+                bytes: b"<Invoice/>",
+            },
+        ],
     }
     .to_bytes();
     assert_crlf_only(&raw);
@@ -349,7 +363,7 @@ fn text_and_an_attachment_are_mixed() {
     assert!(m.header("Content-Type").starts_with("multipart/mixed; "));
     assert!(!String::from_utf8_lossy(&raw).contains("seikyu-alt-"));
     let parts = m.parts();
-    assert_eq!(parts.len(), 2);
+    assert_eq!(parts.len(), 3);
     assert_eq!(parts[0].header("Content-Type"), "text/plain; charset=UTF-8");
     assert_eq!(parts[0].decoded(), "本文".as_bytes());
     assert_eq!(
@@ -357,6 +371,11 @@ fn text_and_an_attachment_are_mixed() {
         "application/pdf; name=\"A_1.pdf\""
     );
     assert_eq!(parts[1].decoded(), b"%PDF-1.7");
+    assert_eq!(
+        parts[2].header("Content-Disposition"),
+        "attachment; filename=\"A_1.xml\""
+    );
+    assert_eq!(parts[2].decoded(), b"<Invoice/>");
 }
 
 #[test]
@@ -372,11 +391,11 @@ fn header_values_cannot_add_headers() {
         subject: "Hi\r\nX-Evil: 3",
         text: "",
         html: None,
-        attachment: Some(Attachment {
+        attachments: &[Attachment {
             content_type: "text/plain\r\nX-Evil: 4",
             filename: "a\"\r\nX-Evil: 5.txt".into(),
             bytes: b"",
-        }),
+        }],
     }
     .to_bytes();
     assert_crlf_only(&raw);

@@ -24,6 +24,9 @@ pub enum ConflictCode {
     PlanExists,
     IdempotencyInProgress,
     IdempotencyKeyReused,
+    /// The document's PDF is not rendered yet (invoice-mailer renders it when the document is first
+    /// sent on; never for one held for review or voided before).
+    PdfNotReady,
 }
 
 impl ConflictCode {
@@ -38,6 +41,7 @@ impl ConflictCode {
             ConflictCode::PlanExists => "plan_exists",
             ConflictCode::IdempotencyInProgress => "idempotency_in_progress",
             ConflictCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ConflictCode::PdfNotReady => "pdf_not_ready",
         }
     }
 }
@@ -85,6 +89,16 @@ pub enum AppError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// 409 `pdf_not_ready`: `what` has no PDF yet.
+pub fn pdf_not_ready(what: &str) -> AppError {
+    AppError::Conflict {
+        code: ConflictCode::PdfNotReady,
+        message: format!(
+            "{what} has no PDF yet: it is rendered when the document is sent to the buyer (a document held for review or voided before that has none)"
+        ),
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -236,6 +236,14 @@ pub struct VoidRecord {
     pub at: DateTime<Utc>,
 }
 
+/// A document in the write-once archive: its key and the SHA-256 (hex) of its bytes, checked on every
+/// read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedDocument {
+    pub key: String,
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceRecord {
     pub seller_id: String,
@@ -260,6 +268,9 @@ pub struct InvoiceRecord {
     /// Archive key of the UBL document and the SHA-256 (hex) of its bytes.
     pub ubl_key: String,
     pub ubl_sha256: String,
+    /// The PDF (PDF/A-3b carrying the UBL), archived when invoice-mailer first handles the invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<ArchivedDocument>,
     pub screening: Option<Screening>,
     pub email: Option<EmailRecord>,
     /// Net money applied from payments (received - refunded).
@@ -485,6 +496,9 @@ pub struct ReceiptRecord {
     /// Archive key and SHA-256 (hex) of the rendered document (HTML).
     pub document_key: String,
     pub document_sha256: String,
+    /// The receipt as PDF, archived when invoice-mailer first handles it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<ArchivedDocument>,
     /// The receipt this one replaces.
     pub replaces: Option<String>,
     pub cancelled: Option<ReceiptCancellation>,
@@ -518,7 +532,7 @@ pub enum Delivery {
 /// Seikyu's queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueueName {
-    /// `invoice.issued`, read by invoice-mailer.
+    /// `invoice.issued` and `receipt.issued`, read by invoice-mailer (which renders every PDF).
     Issued,
     /// `receipt.requested`, read by receipt-issuer.
     Receipts,
@@ -530,8 +544,9 @@ pub enum QueueName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueMessage {
-    /// `invoice.issued` (an invoice or credit note is ready to be sent to the buyer) or
-    /// `receipt.requested` (a payment's money changed: its receipt must be issued or cancelled).
+    /// `invoice.issued` (an invoice or credit note is ready to be sent to the buyer),
+    /// `receipt.requested` (a payment's money changed: its receipt must be issued or cancelled),
+    /// `receipt.issued` (a receipt is ready to be rendered and mailed) or `reminder.due`.
     pub event: String,
     #[serde(deserialize_with = "id_string")]
     pub seller_id: String,
@@ -547,12 +562,23 @@ pub struct QueueMessage {
     /// For `reminder.due`: the (Tokyo) day the schedule ran for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
+    /// For `receipt.issued`: the receipt to render and mail.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_id"
+    )]
+    pub receipt_id: Option<String>,
 }
 
 /// A message's ids are checked when it is read, like every id Seikyu takes in (a message is data that
 /// crossed a queue).
 fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     seikyu_domain::id::Id::deserialize(d).map(String::from)
+}
+
+fn optional_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<seikyu_domain::id::Id>::deserialize(d).map(|id| id.map(String::from))
 }
 
 /// A payment key, `{provider}:{payment id}`: a bounded external reference.
@@ -568,6 +594,9 @@ fn payment_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>,
 
 pub const EVENT_INVOICE_ISSUED: &str = "invoice.issued";
 pub const EVENT_RECEIPT_REQUESTED: &str = "receipt.requested";
+/// A receipt was issued: invoice-mailer renders its PDF and mails it (on the `Issued` queue, so that
+/// one function renders every PDF).
+pub const EVENT_RECEIPT_ISSUED: &str = "receipt.issued";
 pub const EVENT_REMINDER_DUE: &str = "reminder.due";
 
 impl QueueMessage {

@@ -101,6 +101,8 @@ pub fn envelope(to: &'static str, message_id: &str) -> Envelope<'static> {
 
 /// Stands in for the archived UBL document.
 pub const UBL: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\"><cbc:ID>AOZ-2026-000103</cbc:ID></Invoice>\n";
+/// Stands in for a rendered PDF where a test is about the mail around it (the PDF tests render real ones).
+pub const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
 
 /// The receipt for paying the JPY invoice in full and 1,456 JPY more, replacing an earlier receipt.
 pub fn receipt_full(inv: &Invoice) -> ReceiptDoc<'_> {

@@ -243,6 +243,10 @@ where
             },
             Err(e) => from_app_error(e),
         },
+        ("GET", ["invoices", id, "pdf"]) => match app.invoice_pdf(seller, id).await {
+            Ok(bytes) => pdf_response(bytes),
+            Err(e) => from_app_error(e),
+        },
         ("POST", ["invoices", id, "approve"]) => respond(app.approve(seller, id).await.map(view)),
         ("POST", ["invoices", id, "void"]) => {
             respond(app.void(seller, id).await.map(|(inv, cn)| {
@@ -302,6 +306,10 @@ where
                 .await
                 .map(|r| (200, views::receipt(&r))),
         ),
+        ("GET", ["receipts", id, "pdf"]) => match app.receipt_pdf(seller, id).await {
+            Ok(bytes) => pdf_response(bytes),
+            Err(e) => from_app_error(e),
+        },
         ("GET", ["receipts", id, "document"]) => match app.receipt_document(seller, id).await {
             Ok(bytes) => HttpResponse {
                 status: 200,
@@ -471,5 +479,14 @@ fn not_allowed(method: &str, req: &HttpRequest) -> HttpResponse {
             &[],
             Value::Null,
         ),
+    }
+}
+
+/// A PDF document as the response body.
+fn pdf_response(bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        content_type: "application/pdf",
+        body: bytes,
     }
 }

@@ -29,6 +29,7 @@ pub fn invoice(r: &InvoiceRecord) -> Value {
             })).collect::<Vec<_>>(),
         },
         "ubl": { "sha256": r.ubl_sha256, "href": format!("/invoices/{}/ubl", r.invoice_id) },
+        "pdf": r.pdf.as_ref().map(|p| json!({ "sha256": p.sha256, "href": format!("/invoices/{}/pdf", r.invoice_id) })),
         "screening": r.screening,
         "email": r.email,
         "dispute": r.dispute,
@@ -125,6 +126,7 @@ pub fn receipt(r: &ReceiptRecord) -> Value {
         "purpose": r.purpose,
         "issuer": { "name": r.issuer_name, "registration_number": r.issuer_registration },
         "document": { "sha256": r.document_sha256, "href": format!("/receipts/{}/document", r.receipt_id) },
+        "pdf": r.pdf.as_ref().map(|p| json!({ "sha256": p.sha256, "href": format!("/receipts/{}/pdf", r.receipt_id) })),
         "replaces": r.replaces,
         "cancelled": r.cancelled.as_ref().map(|c| json!({
             "at": c.at, "reason": c.reason, "refunded": plain(c.refunded), "replaced_by": c.replaced_by

@@ -22,6 +22,7 @@ impl OutboxEntry {
                 invoice_id: invoice_id.into(),
                 payment: None,
                 as_of: None,
+                receipt_id: None,
             }),
             created_at: at,
         }
@@ -43,6 +44,7 @@ impl OutboxEntry {
                 invoice_id: invoice_id.into(),
                 payment: Some(p.key()),
                 as_of: None,
+                receipt_id: None,
             }),
             created_at: at,
         }

@@ -1,5 +1,7 @@
-//! invoice-mailer's job: mail an issued invoice or credit note to its buyer (text and HTML, the UBL
-//! attached), once, and record the provider's message id on the invoice.
+//! invoice-mailer's job: render an issued invoice or credit note as PDF (archived, its hash recorded),
+//! mail it to the buyer once (text and HTML, the PDF and the UBL attached) and record the provider's
+//! message id on the invoice; and the same for issued receipts (`receipt.issued`), so that one function
+//! carries the typesetter.
 
 use chrono::{DateTime, Utc};
 use seikyu_documents::invoice::{InvoiceDoc, mail};
@@ -8,11 +10,15 @@ use seikyu_domain::{DocumentType, Totals, compute};
 
 use crate::delivery::archived::fetch_verified;
 use crate::delivery::jobs::{BatchReport, each_message};
+use crate::delivery::pdf::invoice_pdf;
 use crate::delivery::send_once::{self, Decision, Record, SEND_CLAIM_SECONDS};
 use crate::error::JobError;
-use crate::ports::{Clock, DocumentArchive, InvoiceStore, Mailer};
+use crate::ports::{Clock, DocumentArchive, InvoiceStore, Mailer, ReceiptStore};
+use crate::receipts::ReceiptMail;
+use crate::receipts::mail::mail_receipt;
 use crate::record::{
-    EVENT_INVOICE_ISSUED, EmailRecord, InvoiceRecord, InvoiceStatus, QueueMessage,
+    EVENT_INVOICE_ISSUED, EVENT_RECEIPT_ISSUED, EmailRecord, InvoiceRecord, InvoiceStatus,
+    QueueMessage,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +47,11 @@ pub fn invoice_doc<'a>(r: &'a InvoiceRecord, totals: &'a Totals) -> InvoiceDoc<'
     }
 }
 
-/// The complete MIME message for `r` with its archived UBL.
+/// The complete MIME message for `r` with its PDF and its archived UBL.
 pub fn compose(
     r: &InvoiceRecord,
     totals: &Totals,
+    pdf: &[u8],
     ubl: &[u8],
     from: &str,
     to: &str,
@@ -56,7 +63,16 @@ pub fn compose(
         date: now,
         message_id: format!("{}.{}", r.invoice_id, r.seller_id),
     };
-    mail(&invoice_doc(r, totals), ubl, &envelope)
+    mail(&invoice_doc(r, totals), pdf, ubl, &envelope)
+}
+
+/// Whether `record` is a document the buyer gets (and so has a PDF). A paid invoice is still delivered:
+/// the buyer needs the qualified invoice for its books.
+fn sendable(record: &InvoiceRecord) -> bool {
+    matches!(
+        record.status,
+        InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
+    ) || record.document_type == DocumentType::CreditNote
 }
 
 /// Whether `record` is to be mailed now, and if so the record with the send claimed and the address.
@@ -67,12 +83,7 @@ fn decide(
     if record.email.is_some() {
         return Ok(Decision::Done(MailOutcome::AlreadySent));
     }
-    // A paid invoice is still delivered: the buyer needs the qualified invoice for its books.
-    let sendable = matches!(
-        record.status,
-        InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
-    );
-    if !sendable && record.document_type != DocumentType::CreditNote {
+    if !sendable(record) {
         return Ok(Decision::Done(MailOutcome::Skipped(record.status)));
     }
     let Some(to) = record
@@ -129,6 +140,15 @@ where
             })
     };
     let what = format!("invoice {}", msg.invoice_id);
+    // The PDF first: it exists for every document the buyer gets, mailed or not (no address, or sent
+    // before PDFs were made), and a crash after this point renders nothing twice. A redelivery finds it
+    // recorded and reads nothing more here.
+    let current = load().await?;
+    let pdf = if sendable(&current) && current.pdf.is_none() {
+        Some(invoice_pdf(store, archive, current, now).await?.1)
+    } else {
+        None
+    };
     let claimed = send_once::claim(store, &what, load, |record: &InvoiceRecord| {
         decide(record, now)
     })
@@ -137,9 +157,14 @@ where
         Ok(c) => c,
         Err(outcome) => return Ok(outcome),
     };
+    let pdf = match pdf {
+        Some(pdf) => pdf,
+        // Recorded before (read back verified), or sendable only since the first read (an approval).
+        None => invoice_pdf(store, archive, record.clone(), now).await?.1,
+    };
     let xml = fetch_verified(archive, &record.ubl_key, &record.ubl_sha256).await?;
     let totals = compute(&record.input).map_err(|e| JobError::Permanent(e.to_string()))?;
-    let raw = compose(&record, &totals, &xml, from, &to, now);
+    let raw = compose(&record, &totals, &pdf, &xml, from, &to, now);
     let message_id = send_once::send(
         store,
         mailer,
@@ -171,8 +196,43 @@ where
     Ok(MailOutcome::Sent { message_id })
 }
 
-/// Handle a batch of `invoice.issued` messages `(message id, body)`; the edge passes the report to
-/// [`crate::delivery::jobs::settle`].
+/// What invoice-mailer did with one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailerOutcome {
+    Invoice(MailOutcome),
+    Receipt(ReceiptMail),
+}
+
+/// Handle one message of the `Issued` queue: `invoice.issued` or `receipt.issued`.
+pub async fn handle_message<S, A, M, C>(
+    store: &S,
+    archive: &A,
+    mailer: &M,
+    clock: &C,
+    from: &str,
+    msg: &QueueMessage,
+) -> Result<MailerOutcome, JobError>
+where
+    S: InvoiceStore + ReceiptStore,
+    A: DocumentArchive,
+    M: Mailer,
+    C: Clock,
+{
+    if msg.event == EVENT_RECEIPT_ISSUED {
+        let id = msg
+            .receipt_id
+            .as_deref()
+            .ok_or_else(|| JobError::Permanent("receipt.issued without a receipt_id".into()))?;
+        let mail = mail_receipt(store, archive, mailer, clock, from, &msg.seller_id, id).await?;
+        return Ok(MailerOutcome::Receipt(mail));
+    }
+    Ok(MailerOutcome::Invoice(
+        mail_document(store, archive, mailer, clock, from, msg).await?,
+    ))
+}
+
+/// Handle a batch of `invoice.issued` and `receipt.issued` messages `(message id, body)`; the edge
+/// passes the report to [`crate::delivery::jobs::settle`].
 pub async fn handle_batch<S, A, M, C>(
     store: &S,
     archive: &A,
@@ -182,13 +242,13 @@ pub async fn handle_batch<S, A, M, C>(
     messages: &[(String, String)],
 ) -> BatchReport
 where
-    S: InvoiceStore,
+    S: InvoiceStore + ReceiptStore,
     A: DocumentArchive,
     M: Mailer,
     C: Clock,
 {
     each_message(messages, |msg| async move {
-        mail_document(store, archive, mailer, clock, from, &msg).await
+        handle_message(store, archive, mailer, clock, from, &msg).await
     })
     .await
 }

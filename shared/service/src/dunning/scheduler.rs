@@ -71,6 +71,7 @@ where
                 invoice_id: invoice_id.clone(),
                 payment: None,
                 as_of: Some(as_of),
+                receipt_id: None,
             })
             .collect();
         self.queue

@@ -109,7 +109,7 @@ fn compose(
         subject: &mail.subject,
         text: &mail.text,
         html: None,
-        attachment: None,
+        attachments: &[],
     }
     .to_bytes()
 }

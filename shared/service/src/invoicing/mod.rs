@@ -10,7 +10,7 @@ use seikyu_domain::{Code, InvoiceInput, Totals, compute, dates::tokyo_date, vali
 
 use crate::app::App;
 use crate::delivery::archived::fetch_verified;
-use crate::error::{AppError, RefusalCode, field};
+use crate::error::{AppError, RefusalCode, field, pdf_not_ready};
 use crate::ports::{Clock, DocumentArchive, EventBus, MessageQueue, Store};
 use crate::record::{InvoiceRecord, InvoiceStatus, OutboxEntry, Page, SearchQuery, SellerAccount};
 
@@ -158,6 +158,15 @@ where
     pub async fn ubl(&self, seller: &SellerAccount, id: &str) -> Result<Vec<u8>, AppError> {
         let r = self.get(seller, id).await?;
         Ok(fetch_verified(&self.archive, &r.ubl_key, &r.ubl_sha256).await?)
+    }
+
+    /// The archived PDF, verified against the hash recorded when it was rendered.
+    pub async fn invoice_pdf(&self, seller: &SellerAccount, id: &str) -> Result<Vec<u8>, AppError> {
+        let r = self.get(seller, id).await?;
+        let p = r
+            .pdf
+            .ok_or_else(|| pdf_not_ready(&format!("invoice {id}")))?;
+        Ok(fetch_verified(&self.archive, &p.key, &p.sha256).await?)
     }
 
     pub async fn search(&self, seller: &SellerAccount, q: &SearchQuery) -> Result<Page, AppError> {

@@ -186,6 +186,7 @@ fn new_record(
             .collect(),
         ubl_key,
         ubl_sha256,
+        pdf: None,
         screening: opts.screening.clone(),
         email: None,
         paid_total: Decimal::ZERO,

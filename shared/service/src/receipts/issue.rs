@@ -12,8 +12,9 @@
 //! The receipt number is taken from a per-seller, per-fiscal-year sequence in the same transaction that
 //! inserts the receipt, cancels its predecessor and updates the payment **on the version read**, so the
 //! numbers have no gaps, two deliveries cannot both issue, and a receipt always matches the payment as it
-//! stood at the commit. The document (HTML) is archived, content-addressed, before the commit; the mail
-//! is sent after it under a send-claim, as for invoices.
+//! stood at the commit. The document (HTML) is archived, content-addressed, before the commit; after it
+//! a `receipt.issued` message asks invoice-mailer to render the PDF and mail both under a send-claim,
+//! as for invoices.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -25,11 +26,11 @@ use seikyu_domain::money::{round_amount, round_tax};
 use crate::delivery::jobs::{BatchReport, each_message};
 use crate::digest::sha256_hex;
 use crate::error::JobError;
-use crate::ports::{Clock, DocumentArchive, Mailer, Store, StoreError, Write};
-use crate::receipts::mail::{ReceiptMail, mail_receipt, receipt_doc};
+use crate::ports::{Clock, DocumentArchive, MessageQueue, Store, StoreError, Write};
+use crate::receipts::mail::receipt_doc;
 use crate::record::{
-    EVENT_RECEIPT_REQUESTED, InvoiceRecord, PaymentRecord, QueueMessage, ReceiptCancellation,
-    ReceiptRecord, ReceiptStatus, ReceiptTax, SellerAccount,
+    EVENT_RECEIPT_ISSUED, EVENT_RECEIPT_REQUESTED, InvoiceRecord, PaymentRecord, QueueMessage,
+    ReceiptCancellation, ReceiptRecord, ReceiptStatus, ReceiptTax, SellerAccount,
 };
 use crate::retry::{CONTENDED, Retry};
 
@@ -147,6 +148,7 @@ pub fn build(
         issuer_registration: seller.profile.tax_id.clone(),
         document_key: String::new(),
         document_sha256: String::new(),
+        pdf: None,
         replaces: None,
         cancelled: None,
         email: None,
@@ -367,19 +369,19 @@ where
     }
 }
 
-/// Handle one `receipt.requested` message: reconcile the receipt, then mail it if it is new.
-pub async fn handle_message<S, A, M, C>(
+/// Handle one `receipt.requested` message: reconcile the receipt, then ask invoice-mailer to render and
+/// mail the active one. Returns the outcome and the `receipt.issued` message sent, if any.
+pub async fn handle_message<S, A, Q, C>(
     store: &S,
     archive: &A,
-    mailer: &M,
+    queue: &Q,
     clock: &C,
-    from: &str,
     msg: &QueueMessage,
-) -> Result<(ReceiptOutcome, Option<ReceiptMail>), JobError>
+) -> Result<(ReceiptOutcome, Option<QueueMessage>), JobError>
 where
     S: Store,
     A: DocumentArchive,
-    M: Mailer,
+    Q: MessageQueue,
     C: Clock,
 {
     if msg.event != EVENT_RECEIPT_REQUESTED {
@@ -390,41 +392,49 @@ where
         .as_deref()
         .ok_or_else(|| permanent("receipt.requested without a payment"))?;
     let outcome = reconcile(store, archive, clock, &msg.seller_id, key).await?;
-    // The active receipt is mailed whether this delivery issued it or an earlier one crashed before
-    // mailing it.
+    // The active receipt is sent on whether this delivery issued it or an earlier one crashed before
+    // sending it on (the mailer sends each receipt once, however often it is asked).
     let active = match &outcome {
         ReceiptOutcome::Issued { receipt_id, .. } | ReceiptOutcome::Current { receipt_id } => {
             Some(receipt_id.clone())
         }
         _ => None,
     };
-    let mail = match active {
-        Some(id) => {
-            Some(mail_receipt(store, archive, mailer, clock, from, &msg.seller_id, &id).await?)
-        }
-        None => None,
+    let Some(receipt_id) = active else {
+        return Ok((outcome, None));
     };
-    Ok((outcome, mail))
+    let next = QueueMessage {
+        event: EVENT_RECEIPT_ISSUED.into(),
+        seller_id: msg.seller_id.clone(),
+        invoice_id: msg.invoice_id.clone(),
+        payment: msg.payment.clone(),
+        as_of: None,
+        receipt_id: Some(receipt_id),
+    };
+    queue
+        .send(&next)
+        .await
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
+    Ok((outcome, Some(next)))
 }
 
 /// Handle a batch of `receipt.requested` messages `(message id, body)`; the edge passes the report to
 /// [`crate::delivery::jobs::settle`].
-pub async fn handle_batch<S, A, M, C>(
+pub async fn handle_batch<S, A, Q, C>(
     store: &S,
     archive: &A,
-    mailer: &M,
+    queue: &Q,
     clock: &C,
-    from: &str,
     messages: &[(String, String)],
 ) -> BatchReport
 where
     S: Store,
     A: DocumentArchive,
-    M: Mailer,
+    Q: MessageQueue,
     C: Clock,
 {
     each_message(messages, |msg| async move {
-        handle_message(store, archive, mailer, clock, from, &msg).await
+        handle_message(store, archive, queue, clock, &msg).await
     })
     .await
 }

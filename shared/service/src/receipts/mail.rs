@@ -1,13 +1,15 @@
-//! Mailing an issued receipt to the buyer, once: send-claim, the mail service, the message id recorded.
+//! Mailing an issued receipt to the buyer, once: its PDF rendered (or read back), send-claim, the mail
+//! service, the message id recorded. Run by invoice-mailer on `receipt.issued`.
 
 use chrono::{DateTime, Utc};
 use seikyu_documents::mime::Envelope;
 use seikyu_documents::receipt::{RateAmount, ReceiptDoc};
 
 use crate::delivery::archived::fetch_verified;
+use crate::delivery::pdf::receipt_pdf;
 use crate::delivery::send_once::{self, Decision, Record, SEND_CLAIM_SECONDS};
 use crate::error::JobError;
-use crate::ports::{Clock, DocumentArchive, Mailer, Store};
+use crate::ports::{Clock, DocumentArchive, InvoiceStore, Mailer, ReceiptStore};
 use crate::record::{EmailRecord, InvoiceRecord, ReceiptRecord, ReceiptStatus};
 
 /// What a mail job did.
@@ -55,10 +57,11 @@ pub fn receipt_doc<'a>(r: &'a ReceiptRecord, inv: &'a InvoiceRecord) -> ReceiptD
     }
 }
 
-/// The receipt mail: a short note, the archived receipt as the HTML part and as an attachment.
+/// The receipt mail: a short note, the archived receipt as the HTML part, the PDF attached.
 pub fn compose(
     r: &ReceiptRecord,
     html: &[u8],
+    pdf: &[u8],
     from: &str,
     to: &str,
     now: DateTime<Utc>,
@@ -69,7 +72,7 @@ pub fn compose(
         date: now,
         message_id: format!("{}.{}", r.receipt_id, r.seller_id),
     };
-    seikyu_documents::receipt::mail(&note(r), html, &envelope)
+    seikyu_documents::receipt::mail(&note(r), html, pdf, &envelope)
 }
 
 fn note(r: &ReceiptRecord) -> seikyu_documents::receipt::ReceiptNote<'_> {
@@ -83,7 +86,8 @@ fn note(r: &ReceiptRecord) -> seikyu_documents::receipt::ReceiptNote<'_> {
     }
 }
 
-/// Mail an issued receipt to the buyer once (send-claim, then SES, then the message id recorded).
+/// Mail an issued receipt to the buyer once (its PDF, send-claim, then SES, then the message id
+/// recorded).
 pub async fn mail_receipt<S, A, M, C>(
     store: &S,
     archive: &A,
@@ -94,7 +98,7 @@ pub async fn mail_receipt<S, A, M, C>(
     receipt_id: &str,
 ) -> Result<ReceiptMail, JobError>
 where
-    S: Store,
+    S: InvoiceStore + ReceiptStore,
     A: DocumentArchive,
     M: Mailer,
     C: Clock,
@@ -107,6 +111,14 @@ where
             .ok_or_else(|| JobError::Permanent(format!("no receipt {receipt_id}")))
     };
     let what = format!("receipt {receipt_id}");
+    // The PDF of an issued receipt exists whether or not it is mailed; a receipt cancelled before
+    // this point never gets one. A redelivery finds it recorded and reads nothing more here.
+    let current = load().await?;
+    let pdf = if current.status == ReceiptStatus::Issued && current.pdf.is_none() {
+        Some(receipt_pdf(store, archive, current, now).await?.1)
+    } else {
+        None
+    };
     let claimed = send_once::claim(store, &what, load, |r: &ReceiptRecord| {
         if r.email.is_some() {
             return Ok(Decision::Done(ReceiptMail::AlreadySent));
@@ -131,8 +143,12 @@ where
         Ok(c) => c,
         Err(outcome) => return Ok(outcome),
     };
+    let pdf = match pdf {
+        Some(pdf) => pdf,
+        None => receipt_pdf(store, archive, r.clone(), now).await?.1,
+    };
     let html = fetch_verified(archive, &r.document_key, &r.document_sha256).await?;
-    let raw = compose(&r, &html, from, &to, now);
+    let raw = compose(&r, &html, &pdf, from, &to, now);
     let message_id = send_once::send(
         store,
         mailer,

@@ -41,4 +41,13 @@ where
         let r = self.receipt(seller, id).await?;
         Ok(fetch_verified(&self.archive, &r.document_key, &r.document_sha256).await?)
     }
+
+    /// The receipt's PDF, verified against the hash recorded when it was rendered.
+    pub async fn receipt_pdf(&self, seller: &SellerAccount, id: &str) -> Result<Vec<u8>, AppError> {
+        let r = self.receipt(seller, id).await?;
+        let p = r
+            .pdf
+            .ok_or_else(|| crate::error::pdf_not_ready(&format!("receipt {id}")))?;
+        Ok(fetch_verified(&self.archive, &p.key, &p.sha256).await?)
+    }
 }
