@@ -1263,6 +1263,182 @@ fn receipt_batch<S: Store>(app: &TestApp<S>) -> Vec<(String, String)> {
 
 /// Exactly one receipt per payment under redelivery, parallel delivery and injected crashes; gapless
 /// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
+/// The PDFs: none before invoice-mailer handles a document (409 `pdf_not_ready`), then exactly one,
+/// rendered under concurrent deliveries, archived content-addressed with its hash on the record,
+/// attached to the one mail beside the UBL, served by the API, and the same bytes when rendered again;
+/// an invoice voided before it was sent gets none; its credit note and the receipt for a payment get
+/// theirs.
+pub async fn pdfs_rendered_once<S: Store>(app: Arc<TestApp<S>>) {
+    use seikyu_payments::{EventKind, PaymentEvent, Provider};
+    let (account, key) = seller(&app, None).await;
+    let inv = app
+        .create_invoice(&account, fixture("jp-mixed-standard-reduced"))
+        .await
+        .expect("created");
+    let voided = app
+        .create_invoice(&account, fixture("jp-standard-10-lines"))
+        .await
+        .expect("created");
+    app.queue.drain(QueueName::Issued);
+    let pdf_of = |id: &str, kind: &str| request("GET", &format!("/{kind}/{id}/pdf"), &key, None);
+    let r = call(&app, pdf_of(&inv.invoice_id, "invoices")).await;
+    assert_eq!(r.status, 409, "{}", r.json_body());
+    assert_eq!(r.json_body()["error"]["code"], "pdf_not_ready");
+
+    let mailer = MemoryMailer::default();
+    let from = "billing@seikyu.test";
+    let msg = |id: &str| seikyu_service::record::QueueMessage {
+        event: "invoice.issued".into(),
+        seller_id: account.seller_id.clone(),
+        invoice_id: id.into(),
+        payment: None,
+        as_of: None,
+        receipt_id: None,
+    };
+    let m = msg(&inv.invoice_id);
+    let (a, b) = tokio::join!(
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &m),
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &m)
+    );
+    // A conflicting claim is retried by SQS: deliver once more, as the queue would.
+    if a.is_err() || b.is_err() {
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &m)
+            .await
+            .expect("redelivery");
+    }
+    let stored = app.get(&account, &inv.invoice_id).await.expect("invoice");
+    let pdf = stored.pdf.clone().expect("the PDF is recorded");
+    let archived = app
+        .archive
+        .get(&pdf.key)
+        .await
+        .expect("archive")
+        .expect("archived PDF");
+    assert_eq!(sha256_hex(&archived), pdf.sha256);
+    let pdfs: Vec<String> = app
+        .archive
+        .objects()
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.contains(&inv.number) && k.ends_with(".pdf"))
+        .collect();
+    assert_eq!(pdfs, [pdf.key.clone()], "one PDF for the invoice");
+    // The same record renders the same bytes; the PDF carries the archived UBL.
+    let ubl = app.ubl(&account, &inv.invoice_id).await.expect("ubl");
+    assert!(
+        seikyu_documents::pdf::invoice(&ubl).expect("render") == archived,
+        "a re-render gives the archived bytes"
+    );
+    // One mail, with the PDF and the UBL attached.
+    let sent: Vec<_> = mailer
+        .sent()
+        .into_iter()
+        .filter(|m| String::from_utf8_lossy(&m.raw).contains(&inv.invoice_id))
+        .collect();
+    assert_eq!(sent.len(), 1, "one mail: {a:?} {b:?}");
+    let raw = String::from_utf8(sent[0].raw.clone()).expect("ascii mime");
+    for part in [
+        format!("Content-Type: application/pdf; name=\"{}.pdf\"", inv.number),
+        format!("Content-Type: application/xml; name=\"{}.xml\"", inv.number),
+    ] {
+        assert!(raw.contains(&part), "{part} missing");
+    }
+    let body: String = seikyu_documents::mime::base64_lines(&archived);
+    assert!(
+        raw.replace("\r\n", "").contains(&body.replace("\r\n", "")),
+        "the attached PDF is the archived one"
+    );
+    // Served, verified against the hash; shown on the invoice.
+    let r = call(&app, pdf_of(&inv.invoice_id, "invoices")).await;
+    assert_eq!((r.status, r.content_type), (200, "application/pdf"));
+    assert!(r.body == archived);
+    let r = call(
+        &app,
+        request("GET", &format!("/invoices/{}", inv.invoice_id), &key, None),
+    )
+    .await;
+    assert_eq!(r.json_body()["pdf"]["sha256"], pdf.sha256.as_str());
+    // A redelivery renders nothing and sends nothing.
+    let objects = app.archive.objects().len();
+    assert_eq!(
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &m)
+            .await
+            .expect("redelivery"),
+        MailOutcome::AlreadySent
+    );
+    assert_eq!(app.archive.objects().len(), objects);
+    // Voided before it was sent: no PDF, ever; its credit note has one.
+    let (_, credit_note) = app.void(&account, &voided.invoice_id).await.expect("void");
+    for m in app.queue.drain(QueueName::Issued) {
+        mail_document(&app.store, &app.archive, &mailer, &app.clock, from, &m)
+            .await
+            .expect("mailed");
+    }
+    mail_document(
+        &app.store,
+        &app.archive,
+        &mailer,
+        &app.clock,
+        from,
+        &msg(&voided.invoice_id),
+    )
+    .await
+    .expect("skipped");
+    let r = call(&app, pdf_of(&voided.invoice_id, "invoices")).await;
+    assert_eq!(r.status, 409, "{}", r.json_body());
+    let cn = app
+        .get(&account, &credit_note.invoice_id)
+        .await
+        .expect("credit note");
+    assert!(cn.pdf.is_some(), "the credit note has its PDF");
+    // A payment's receipt: issued by receipt-issuer, rendered and mailed by invoice-mailer.
+    app.apply_payment(
+        &account,
+        &PaymentEvent {
+            provider: Provider::Stripe,
+            event_id: format!("{}-pdf-e1", account.seller_id),
+            payment_id: format!("{}-pdf-pi", account.seller_id),
+            kind: EventKind::Received { total: inv.payable },
+            currency: Some("JPY".into()),
+            invoice_id: Some(inv.invoice_id.clone()),
+            seller_id: Some(account.seller_id.clone()),
+            reference: None,
+            method: Some("card".into()),
+            created: 0,
+        },
+    )
+    .await
+    .expect("paid");
+    let batch = receipt_batch(&*app);
+    assert!(
+        issue_and_mail(&app, &app.archive, &mailer, &batch)
+            .await
+            .all_handled()
+    );
+    let payment = app
+        .store
+        .get_payment(
+            &account.seller_id,
+            "stripe",
+            &format!("{}-pdf-pi", account.seller_id),
+        )
+        .await
+        .expect("read")
+        .expect("payment");
+    let receipt_id = payment.receipts[0].clone();
+    let receipt = app.receipt(&account, &receipt_id).await.expect("receipt");
+    let rp = receipt.pdf.clone().expect("the receipt PDF is recorded");
+    let r = call(&app, pdf_of(&receipt_id, "receipts")).await;
+    assert_eq!((r.status, r.content_type), (200, "application/pdf"));
+    assert_eq!(sha256_hex(&r.body), rp.sha256);
+    let mail = mailer
+        .sent()
+        .into_iter()
+        .find(|m| String::from_utf8_lossy(&m.raw).contains(&format!("{}.pdf", receipt.number)))
+        .expect("the receipt mail carries its PDF");
+    assert_eq!(mail.to, ["ap@midori.example.jp"]);
+}
+
 /// receipt-issuer over `batch`, then invoice-mailer over the `receipt.issued` messages it queued, as
 /// the two functions do with SQS: what either left failed or dead.
 async fn issue_and_mail<S: Store, A: DocumentArchive>(

@@ -39,6 +39,7 @@ contract! {
     dynamo_void_and_dispute => void_and_dispute,
     dynamo_search_by_date_amount_customer => search_by_date_amount_customer,
     dynamo_mailer_sends_once => mailer_sends_once,
+    dynamo_pdfs_rendered_once => pdfs_rendered_once,
     dynamo_payments_apply_exactly_once => payments_apply_exactly_once,
     dynamo_webhook_endpoint => webhook_endpoint,
     dynamo_receipts_exactly_once => receipts_exactly_once,

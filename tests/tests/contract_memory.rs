@@ -44,6 +44,10 @@ async fn memory_search_by_date_amount_customer() {
 async fn memory_mailer_sends_once() {
     mailer_sends_once(mem()).await;
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_pdfs_rendered_once() {
+    pdfs_rendered_once(mem()).await;
+}
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_payments_apply_exactly_once() {
     payments_apply_exactly_once(mem()).await;

@@ -685,11 +685,8 @@ async fn a_signed_stripe_webhook_pays_an_invoice() {
         1,
         "one receipt.requested message (the duplicate delivery added none)"
     );
-    assert_eq!(
-        pump_mailer(&c, &stack, &seller).await,
-        1,
-        "one receipt.issued message"
-    );
+    // (with the invoice.issued message this test left on the queue)
+    assert!(pump_mailer(&c, &stack, &seller).await >= 1);
     let mail_id = format!(".{seller}@seikyu.invalid");
     let receipts: Vec<Value> = recorded_mails(&c, &stack, &mail_id)
         .into_iter()
@@ -1207,12 +1204,18 @@ async fn a_zengin_statement_in_the_bucket_settles_an_invoice() {
     assert_eq!(inv["status"], "paid", "{inv}");
     let (_, imports, _) = c.call("GET", "/bank-statements", Some(&key), &[], None);
     assert_eq!(imports["items"][0]["applied"], 1, "{imports}");
-    // One receipt, mailed once (with its PDF, by invoice-mailer).
-    assert_eq!(
-        pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await,
-        1
-    );
+    // One receipt, mailed once (with its PDF, by invoice-mailer). The receipt request may arrive more
+    // than once (SQS is at least once; a sweep can race the send after the commit): the receipt
+    // and its mail stay one.
+    assert!(pump(&c, &stack, "receipt-issuer", "RECEIPT_QUEUE_URL", &seller).await >= 1);
     pump_mailer(&c, &stack, &seller).await;
-    let receipt_number = number("R-", day, 1);
-    assert_eq!(recorded_mails(&c, &stack, &receipt_number).len(), 1);
+    // Numbers repeat across sellers (each run has its own): the Message-ID names both.
+    let receipt_mail = format!("{}.{seller}@", number("R-", day, 1));
+    let mails = recorded_mails(&c, &stack, &receipt_mail);
+    assert_eq!(mails.len(), 1);
+    let raw = mails[0]["RawData"].as_str().expect("raw MIME recorded");
+    assert!(
+        attachment(raw, "application/pdf").starts_with(b"%PDF-"),
+        "the receipt PDF is attached"
+    );
 }

@@ -232,11 +232,27 @@ fn the_pdf_declares_pdf_a_3b_and_carries_the_ubl_as_its_alternative() {
     let ubl = ubl_of(&fixture("jp-mixed-standard-reduced"));
     let bytes = pdf::invoice(&ubl).expect("pdf");
     let s = String::from_utf8_lossy(&bytes);
-    // XMP (never compressed in PDF/A) declares the part and conformance.
-    assert!(s.contains("<pdfaid:part>3</pdfaid:part>"), "pdfaid:part");
-    assert!(
-        s.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
-        "conformance"
+    // XMP (never compressed in PDF/A) declares the part and conformance; the catalog names the
+    // associated file (/AF) and the sRGB output intent PDF/A asks for; the file specification says
+    // how the file relates to the document (ISO 19005-3: /AFRelationship) and names it.
+    for (what, token) in [
+        ("pdfaid:part", "<pdfaid:part>3</pdfaid:part>"),
+        (
+            "pdfaid:conformance",
+            "<pdfaid:conformance>B</pdfaid:conformance>",
+        ),
+        ("associated files in the catalog", "/AF["),
+        ("relationship", "/AFRelationship/Alternative"),
+        ("output intent", "/S/GTS_PDFA1"),
+        ("file name", "/UF(AOZ-2026-000103.xml)"),
+        ("MIME type", "/Subtype/application#2Fxml"),
+    ] {
+        assert!(s.contains(token), "{what}: {token} not in the PDF");
+    }
+    assert_eq!(
+        s.matches("/AFRelationship").count(),
+        1,
+        "one associated file"
     );
     if !poppler() {
         return;
@@ -251,10 +267,8 @@ fn the_pdf_declares_pdf_a_3b_and_carries_the_ubl_as_its_alternative() {
         "{info}"
     );
     let list = run("pdfdetach", &["-list", &file.to_string_lossy()]);
-    assert!(
-        list.contains("AOZ-2026-000103.xml") || list.contains(".xml"),
-        "{list}"
-    );
+    assert_eq!(list.trim(), "1 embedded files\n1: AOZ-2026-000103.xml");
+    assert_eq!(embedded_file(&file, &dir.path().join("x.xml")), ubl);
 }
 
 #[test]
@@ -414,11 +428,21 @@ fn golden(name: &str, bytes: &[u8]) {
     std::fs::write(&file, bytes).expect("write");
     let got = text_of(&file);
     let path = golden_dir().join(format!("{name}.txt"));
+    // The bytes too (by hash): a render in this process equals the one blessed in another.
+    let sha_path = golden_dir().join(format!("{name}.sha256"));
+    let sha = seikyu_service::sha256_hex(bytes);
     if std::env::var("SEIKYU_BLESS").as_deref() == Ok("1") {
         std::fs::create_dir_all(golden_dir()).expect("dir");
         std::fs::write(&path, &got).expect("write golden");
+        std::fs::write(&sha_path, format!("{sha}\n")).expect("write golden hash");
         return;
     }
+    let want_sha = std::fs::read_to_string(&sha_path).unwrap_or_default();
+    assert_eq!(
+        want_sha.trim(),
+        sha,
+        "{name}: the PDF's bytes changed (if deliberate: SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents)"
+    );
     let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
         panic!(
             "{} is missing: write it with SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents",

@@ -1,4 +1,5 @@
-//! `seikyu`: render invoices to UBL, run the embedded demo, print the request schema.
+//! `seikyu`: render invoices to UBL and UBL to PDF, run the embedded demo, print the request schema,
+//! read bank statements.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,17 @@ enum Command {
         /// 和暦: the era nearest this day is taken.
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+    },
+    /// Render a UBL invoice or credit note (PINT JP or Peppol BIS) as PDF/A-3b with the UBL embedded.
+    ///
+    /// The figures are read from the UBL; a document whose stated totals its lines do not give is
+    /// refused (exit 1).
+    Pdf {
+        /// The UBL file ('-' for standard input).
+        ubl: PathBuf,
+        /// Where to write the PDF (default: the UBL's name with .pdf).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -178,6 +190,41 @@ fn today_in_tokyo() -> chrono::NaiveDate {
         .unwrap_or_default()
 }
 
+fn pdf(ubl: PathBuf, output: Option<PathBuf>) -> ExitCode {
+    let source = ubl.display().to_string();
+    let bytes = match read_input(&ubl) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {source}: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let pdf = match seikyu_documents::pdf::invoice(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {source} was refused: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let out = output.unwrap_or_else(|| {
+        if ubl.as_os_str() == "-" {
+            PathBuf::from("invoice.pdf")
+        } else {
+            ubl.with_extension("pdf")
+        }
+    });
+    match std::fs::write(&out, &pdf) {
+        Ok(()) => {
+            eprintln!("wrote {} ({} bytes)", out.display(), pdf.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
 fn statement(file: PathBuf, as_of: Option<chrono::NaiveDate>) -> ExitCode {
     let source = file.display().to_string();
     let limit = seikyu_banking::MAX_STATEMENT_BYTES;
@@ -258,6 +305,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Statement { file, as_of } => statement(file, as_of),
+        Command::Pdf { ubl, output } => pdf(ubl, output),
         Command::Schema => {
             let schema = schemars::schema_for!(InvoiceInput);
             match serde_json::to_string_pretty(&schema) {

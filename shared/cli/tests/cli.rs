@@ -65,6 +65,34 @@ fn render_writes_ubl_and_prints_totals() {
 }
 
 #[test]
+fn pdf_renders_a_ubl_and_refuses_what_is_not_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xml = dir.path().join("x.xml");
+    let o = seikyu(&[
+        "render",
+        "tests/fixtures/valid/jp-three-lines-105-yen-floor.json",
+        "-o",
+        xml.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = seikyu(&["pdf", xml.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = std::fs::read(dir.path().join("x.pdf")).expect("x.pdf written beside it");
+    assert!(pdf.starts_with(b"%PDF-1.7"));
+    let ubl = std::fs::read(&xml).expect("xml");
+    assert!(
+        pdf == seikyu_documents::pdf::invoice(&ubl).expect("pdf"),
+        "the library's bytes"
+    );
+    let junk = dir.path().join("junk.xml");
+    std::fs::write(&junk, "<Invoice>").expect("write");
+    let o = seikyu(&["pdf", junk.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("refused"), "{}", stderr(&o));
+    assert!(!dir.path().join("junk.pdf").exists());
+}
+
+#[test]
 fn refusals_list_every_problem_and_exit_1() {
     let o = seikyu(&[
         "render",

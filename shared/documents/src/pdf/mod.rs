@@ -216,7 +216,6 @@ fn render(
     attachment: Vec<u8>,
     meta: &Meta,
 ) -> Result<Vec<u8>, PdfError> {
-    use chrono::Datelike as _;
     let mut value = serde_json::to_value(view).map_err(|e| PdfError::Typeset(e.to_string()))?;
     printable_values(&mut value);
     let data = serde_json::to_vec(&value).map_err(|e| PdfError::Typeset(e.to_string()))?;
@@ -226,14 +225,29 @@ fn render(
         data: Bytes::new(data),
         attachment: Bytes::new(attachment),
     };
-    let compiled = typst::compile::<PagedDocument>(&job);
+    // Typst is not expected to panic on any data (values are strings placed by the template), but a
+    // render is one message of a batch: a panic is caught and becomes this document's error.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| typeset(&job, meta)))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(PdfError::Typeset(format!("the typesetter panicked: {why}")))
+        });
     // The memo cache lives as long as the process (a warm function serves many renders): keep only
     // what the last few renders used.
-    let evict = || typst::comemo::evict(4);
-    let document = compiled.output.map_err(|e| {
-        evict();
-        PdfError::Typeset(diagnostics(&job, &e))
-    })?;
+    typst::comemo::evict(4);
+    outcome
+}
+
+/// Compile and export `job`.
+fn typeset(job: &Job, meta: &Meta) -> Result<Vec<u8>, PdfError> {
+    use chrono::Datelike as _;
+    let document = typst::compile::<PagedDocument>(job)
+        .output
+        .map_err(|e| PdfError::Typeset(diagnostics(job, &e)))?;
     let month = u8::try_from(meta.date.month()).unwrap_or(1);
     let day = u8::try_from(meta.date.day()).unwrap_or(1);
     let timestamp = Datetime::from_ymd_hms(meta.date.year(), month, day, 0, 0, 0)
@@ -248,8 +262,5 @@ fn render(
         standards,
         ..PdfOptions::default()
     };
-    let pdf =
-        typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Export(diagnostics(&job, &e)));
-    evict();
-    pdf
+    typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Export(diagnostics(job, &e)))
 }

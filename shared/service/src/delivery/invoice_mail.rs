@@ -66,13 +66,23 @@ pub fn compose(
     mail(&invoice_doc(r, totals), pdf, ubl, &envelope)
 }
 
-/// Whether `record` is a document the buyer gets (and so has a PDF). A paid invoice is still delivered:
-/// the buyer needs the qualified invoice for its books.
+/// Whether `record` is mailed to the buyer. A paid invoice is still delivered: the buyer needs the
+/// qualified invoice for its books.
 fn sendable(record: &InvoiceRecord) -> bool {
     matches!(
         record.status,
         InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
     ) || record.document_type == DocumentType::CreditNote
+}
+
+/// Whether `record` gets a PDF: every document that went out to the buyer, whatever happened to it
+/// since (disputed, escalated), but not one still held for review or voided before it was sent.
+fn renderable(record: &InvoiceRecord) -> bool {
+    sendable(record)
+        || matches!(
+            record.status,
+            InvoiceStatus::Disputed | InvoiceStatus::Escalated
+        )
 }
 
 /// Whether `record` is to be mailed now, and if so the record with the send claimed and the address.
@@ -144,7 +154,7 @@ where
     // before PDFs were made), and a crash after this point renders nothing twice. A redelivery finds it
     // recorded and reads nothing more here.
     let current = load().await?;
-    let pdf = if sendable(&current) && current.pdf.is_none() {
+    let pdf = if renderable(&current) && current.pdf.is_none() {
         Some(invoice_pdf(store, archive, current, now).await?.1)
     } else {
         None
@@ -157,10 +167,11 @@ where
         Ok(c) => c,
         Err(outcome) => return Ok(outcome),
     };
-    let pdf = match pdf {
-        Some(pdf) => pdf,
-        // Recorded before (read back verified), or sendable only since the first read (an approval).
-        None => invoice_pdf(store, archive, record.clone(), now).await?.1,
+    let (record, pdf) = match pdf {
+        Some(pdf) => (record, pdf),
+        // Recorded before (read back verified), or sendable only since the first read (an approval):
+        // the claim goes on at the version this leaves.
+        None => invoice_pdf(store, archive, record, now).await?,
     };
     let xml = fetch_verified(archive, &record.ubl_key, &record.ubl_sha256).await?;
     let totals = compute(&record.input).map_err(|e| JobError::Permanent(e.to_string()))?;

@@ -8,7 +8,7 @@ use crate::delivery::archived::fetch_verified;
 use crate::delivery::send_once::{self, Record};
 use crate::digest::sha256_hex;
 use crate::error::JobError;
-use crate::ports::{DocumentArchive, InvoiceStore};
+use crate::ports::{ArchiveError, DocumentArchive, InvoiceStore};
 use crate::receipts::mail::receipt_doc;
 use crate::record::{ArchivedDocument, InvoiceRecord, ReceiptRecord};
 
@@ -36,7 +36,11 @@ async fn archive_pdf<A: DocumentArchive>(
     archive
         .put(&key, "application/pdf", pdf)
         .await
-        .map_err(|e| JobError::Retryable(e.to_string()))?;
+        .map_err(|e| match e {
+            // Other bytes under this content-addressed key: never heals by retrying.
+            ArchiveError::Immutable(_) => JobError::Permanent(e.to_string()),
+            _ => JobError::Retryable(e.to_string()),
+        })?;
     Ok(ArchivedDocument { key, sha256 })
 }
 

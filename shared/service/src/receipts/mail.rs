@@ -111,8 +111,8 @@ where
             .ok_or_else(|| JobError::Permanent(format!("no receipt {receipt_id}")))
     };
     let what = format!("receipt {receipt_id}");
-    // The PDF of an issued receipt exists whether or not it is mailed; a receipt cancelled before
-    // this point never gets one. A redelivery finds it recorded and reads nothing more here.
+    // The PDF of an issued receipt exists whether or not it is mailed; a receipt already cancelled
+    // when its message is handled gets none. A redelivery finds it recorded and reads nothing here.
     let current = load().await?;
     let pdf = if current.status == ReceiptStatus::Issued && current.pdf.is_none() {
         Some(receipt_pdf(store, archive, current, now).await?.1)
@@ -143,9 +143,10 @@ where
         Ok(c) => c,
         Err(outcome) => return Ok(outcome),
     };
-    let pdf = match pdf {
-        Some(pdf) => pdf,
-        None => receipt_pdf(store, archive, r.clone(), now).await?.1,
+    let (r, pdf) = match pdf {
+        Some(pdf) => (r, pdf),
+        // Recorded before (read back verified): the claim goes on at the version this leaves.
+        None => receipt_pdf(store, archive, r, now).await?,
     };
     let html = fetch_verified(archive, &r.document_key, &r.document_sha256).await?;
     let raw = compose(&r, &html, &pdf, from, &to, now);
