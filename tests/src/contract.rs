@@ -1261,8 +1261,6 @@ fn receipt_batch<S: Store>(app: &TestApp<S>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Exactly one receipt per payment under redelivery, parallel delivery and injected crashes; gapless
-/// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
 /// The PDFs: none before invoice-mailer handles a document (409 `pdf_not_ready`), then exactly one,
 /// rendered under concurrent deliveries, archived content-addressed with its hash on the record,
 /// attached to the one mail beside the UBL, served by the API, and the same bytes when rendered again;
@@ -1322,7 +1320,11 @@ pub async fn pdfs_rendered_once<S: Store>(app: Arc<TestApp<S>>) {
         .map(|(k, _)| k)
         .filter(|k| k.contains(&inv.number) && k.ends_with(".pdf"))
         .collect();
-    assert_eq!(pdfs, [pdf.key.clone()], "one PDF for the invoice");
+    assert_eq!(
+        pdfs,
+        std::slice::from_ref(&pdf.key),
+        "one PDF for the invoice"
+    );
     // The same record renders the same bytes; the PDF carries the archived UBL.
     let ubl = app.ubl(&account, &inv.invoice_id).await.expect("ubl");
     assert!(
@@ -1471,6 +1473,8 @@ async fn issue_and_mail<S: Store, A: DocumentArchive>(
     report
 }
 
+/// Exactly one receipt per payment under redelivery, parallel delivery and injected crashes; gapless
+/// receipt numbers; refunds cancel (and partly replace) receipts; the bus hears every change.
 pub async fn receipts_exactly_once<S: Store>(app: Arc<TestApp<S>>) {
     use seikyu_payments::{EventKind, PaymentEvent, Provider};
     use seikyu_service::receipts::{ReceiptOutcome, reconcile};

@@ -189,15 +189,22 @@ async fn pump(
             .send()
             .await
             .expect("receive");
-        let mine: Vec<_> = out
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|m| {
+        let (mine, others): (Vec<_>, Vec<_>) =
+            out.messages.unwrap_or_default().into_iter().partition(|m| {
                 m.body()
                     .is_some_and(|b| b.contains(&format!("\"seller_id\":\"{seller}\"")))
-            })
-            .collect();
+            });
+        // Another test's messages go back at once (the queue would hide them for its visibility
+        // timeout, longer than that test waits).
+        for m in &others {
+            let _ = sqs
+                .change_message_visibility()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
         if mine.is_empty() {
             if handled > 0 {
                 break;
@@ -356,11 +363,8 @@ async fn invoice_lifecycle_over_http_and_localstack() {
     );
 
     // The queue message goes to the mailer; LocalStack records the email; the XML attachment validates.
-    assert_eq!(
-        pump_mailer(&c, &stack, &seller).await,
-        1,
-        "one invoice.issued message"
-    );
+    // At least once: the mail below is counted, not the messages.
+    assert!(pump_mailer(&c, &stack, &seller).await >= 1);
     // Numbers repeat across runs (each run has a new seller); the Message-ID names both.
     let mail_id = format!("{id}.{seller}@");
     let mails = recorded_mails(&c, &stack, &mail_id);

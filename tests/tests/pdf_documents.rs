@@ -417,38 +417,42 @@ fn golden_dir() -> PathBuf {
     repo_root().join("tests/golden/pdf")
 }
 
-/// Compare the PDF's text with `tests/golden/pdf/{name}.txt`, or write it when `SEIKYU_BLESS=1`.
+/// Compare the PDF's bytes (by SHA-256, blessed in another process) with `tests/golden/pdf/{name}.sha256`
+/// and, where poppler runs, its text with `{name}.txt`; write both when `SEIKYU_BLESS=1`.
 /// `SEIKYU_PDF_DUMP=DIR` also writes the PDFs there, to look at.
-fn golden(name: &str, bytes: &[u8]) {
+fn golden(name: &str, bytes: &[u8], text: bool) {
     if let Some(dir) = std::env::var_os("SEIKYU_PDF_DUMP") {
         std::fs::write(Path::new(&dir).join(format!("{name}.pdf")), bytes).expect("dump");
+    }
+    let bless = std::env::var("SEIKYU_BLESS").as_deref() == Ok("1");
+    let rebless = "if deliberate: SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents";
+    let sha_path = golden_dir().join(format!("{name}.sha256"));
+    let sha = seikyu_service::sha256_hex(bytes);
+    if bless {
+        std::fs::create_dir_all(golden_dir()).expect("dir");
+        std::fs::write(&sha_path, format!("{sha}\n")).expect("write golden hash");
+    } else {
+        let want = std::fs::read_to_string(&sha_path).unwrap_or_default();
+        assert_eq!(
+            want.trim(),
+            sha,
+            "{name}: the PDF's bytes changed ({rebless})"
+        );
+    }
+    if !text {
+        return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("doc.pdf");
     std::fs::write(&file, bytes).expect("write");
     let got = text_of(&file);
     let path = golden_dir().join(format!("{name}.txt"));
-    // The bytes too (by hash): a render in this process equals the one blessed in another.
-    let sha_path = golden_dir().join(format!("{name}.sha256"));
-    let sha = seikyu_service::sha256_hex(bytes);
-    if std::env::var("SEIKYU_BLESS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(golden_dir()).expect("dir");
+    if bless {
         std::fs::write(&path, &got).expect("write golden");
-        std::fs::write(&sha_path, format!("{sha}\n")).expect("write golden hash");
         return;
     }
-    let want_sha = std::fs::read_to_string(&sha_path).unwrap_or_default();
-    assert_eq!(
-        want_sha.trim(),
-        sha,
-        "{name}: the PDF's bytes changed (if deliberate: SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents)"
-    );
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing: write it with SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents",
-            path.display()
-        )
-    });
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing ({rebless})", path.display()));
     if want != got {
         let line = want
             .lines()
@@ -456,7 +460,7 @@ fn golden(name: &str, bytes: &[u8]) {
             .position(|(a, b)| a != b)
             .unwrap_or(want.lines().count().min(got.lines().count()));
         panic!(
-            "{name} differs from {} at line {}:\n--- want\n{}\n+++ got\n{}\n(if deliberate: SEIKYU_BLESS=1 cargo test -p seikyu-tests --test pdf_documents)",
+            "{name} differs from {} at line {}:\n--- want\n{}\n+++ got\n{}\n({rebless})",
             path.display(),
             line + 1,
             want.lines().nth(line).unwrap_or("<end>"),
@@ -466,10 +470,8 @@ fn golden(name: &str, bytes: &[u8]) {
 }
 
 #[test]
-fn golden_text_per_document_kind() {
-    if !poppler() {
-        return;
-    }
+fn golden_text_and_bytes_per_document_kind() {
+    let text = poppler();
     for (name, fixture_name) in [
         ("invoice-ja", "jp-mixed-standard-reduced"),
         ("credit-note-ja", "jp-credit-note"),
@@ -479,8 +481,13 @@ fn golden_text_per_document_kind() {
         golden(
             name,
             &pdf::invoice(&ubl_of(&fixture(fixture_name))).expect("pdf"),
+            text,
         );
     }
     let inv = fixture("jp-mixed-standard-reduced");
-    golden("receipt", &pdf::receipt(&receipt_doc(&inv)).expect("pdf"));
+    golden(
+        "receipt",
+        &pdf::receipt(&receipt_doc(&inv)).expect("pdf"),
+        text,
+    );
 }

@@ -42,7 +42,12 @@ impl DocumentArchive for S3Archive {
             Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 409 | 412) => {
                 match self.get(key).await? {
                     Some(existing) if existing == bytes => Ok(()),
-                    _ => Err(ArchiveError::Immutable(key.to_string())),
+                    Some(_) => Err(ArchiveError::Immutable(key.to_string())),
+                    // 409 ConditionalRequestConflict: another conditional write of this key is still
+                    // in flight (two deliveries archiving the same bytes); try again.
+                    None => Err(ArchiveError::Unavailable(format!(
+                        "{key}: a concurrent write is in progress"
+                    ))),
                 }
             }
             Err(e) => Err(unavailable(e)),

@@ -35,13 +35,24 @@ fn every_jis_x_0208_character_has_a_glyph() {
 }
 
 #[test]
-fn half_width_kana_and_the_symbols_have_glyphs() {
+fn ascii_half_width_kana_and_the_symbols_have_glyphs() {
     let half_width = ('\u{FF61}'..='\u{FF9F}').collect::<Vec<_>>();
     assert_eq!(half_width.len(), 63);
+    let ascii = (' '..='~').collect::<Vec<_>>();
     for c in half_width
         .into_iter()
-        .chain(['¥', '※', '〒', '〜', '№', '－', '–', '€'])
+        .chain(ascii)
+        .chain(['¥', '※', '〒', '〓', '〜', '№', '－', '–', '€'])
     {
         assert!(font_has_glyph(c), "{c:?} (U+{:04X})", c as u32);
     }
+}
+
+#[test]
+fn what_cannot_be_printed_becomes_geta_and_invisible_marks_go() {
+    use seikyu_documents::pdf::printable;
+    assert_eq!(printable("株式会社𠮷野家 🍣"), "株式会社〓野家 〓");
+    assert_eq!(printable("a\u{200D}b\u{FE0F}c\u{FEFF}d\u{202E}e"), "abcde");
+    assert_eq!(printable("行1\n行2\t¥1,234"), "行1 行2 ¥1,234");
+    assert_eq!(printable("ｶ)ﾔﾏﾀﾞ -1,000.50 10%"), "ｶ)ﾔﾏﾀﾞ -1,000.50 10%");
 }

@@ -43,11 +43,9 @@ pub enum PdfError {
     Export(String),
 }
 
-/// The font files, compiled in (SIL OFL 1.1; the licence is `fonts/OFL.txt`).
-static FONT_FILES: [&[u8]; 2] = [
-    include_bytes!("../../fonts/BIZUDPGothic-Regular.ttf"),
-    include_bytes!("../../fonts/BIZUDPGothic-Bold.ttf"),
-];
+/// The font file, compiled in (SIL OFL 1.1; the licence is `fonts/OFL.txt`). One weight: the templates
+/// draw bold by stroking (the bold face would add 3 MB to the zip of the function that renders).
+static FONT_FILES: [&[u8]; 1] = [include_bytes!("../../fonts/BIZUDPGothic-Regular.ttf")];
 
 /// What every render shares, built once per process: typst's standard library, the fonts and the
 /// templates.
@@ -91,7 +89,7 @@ pub fn warm_up() {
     LazyLock::force(&SHARED);
 }
 
-/// Whether every bundled font (regular and bold) has a glyph for `c` (its character map covers it).
+/// Whether the bundled font has a glyph for `c` (its character map covers it).
 pub fn font_has_glyph(c: char) -> bool {
     !SHARED.fonts.is_empty()
         && SHARED
@@ -189,13 +187,23 @@ struct Meta {
 pub fn printable(s: &str) -> String {
     s.chars()
         .filter_map(|c| match c {
-            '\u{200B}'..='\u{200F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => None,
             '\t' | '\n' | '\r' => Some(' '),
-            c if c.is_control() => None,
+            c if c.is_control() || default_ignorable(c) => None,
             c if font_has_glyph(c) => Some(c),
             _ => Some('〓'),
         })
         .collect()
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters shown as nothing
+/// (joiners, bidi controls, variation selectors, the byte-order mark, tags).
+fn default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Every string in `v`, [`printable`].
