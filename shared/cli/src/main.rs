@@ -79,6 +79,41 @@ enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Run the HTTP API (every route of invoice-api and payment-webhook) with the jobs inside, on a
+    /// data folder: SQLite store and queues, archive files, mail as .eml files or over SMTP.
+    ///
+    /// The first start prints an admin key once (or set SEIKYU_ADMIN_KEY). Webhook secrets:
+    /// DATA/secrets/{seller}/{provider} (one per line) or SEIKYU_WEBHOOK_SECRETS
+    /// ({"seller/provider": ["secret"]}). SIGTERM or Ctrl-C stops it cleanly; a message not yet handled
+    /// is handled after the next start.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The data folder (created on the first start).
+        #[arg(long, default_value = "seikyu-data")]
+        data: PathBuf,
+        /// The sender of every mail.
+        #[arg(
+            long,
+            env = "SEIKYU_MAIL_FROM",
+            default_value = "billing@seikyu.localhost"
+        )]
+        from: String,
+        /// Send mail over SMTP (smtp://user:pass@host:587, smtps://...) instead of writing DATA/mail/*.eml.
+        #[arg(long, env = "SEIKYU_SMTP_URL", hide_env_values = true)]
+        smtp: Option<String>,
+        /// Run the API alone: mail, receipts, reminders and statements wait in their queues.
+        #[arg(long)]
+        no_jobs: bool,
+        /// Flush every commit and archived file to disk before answering (survives a power cut, not
+        /// only a crash of the process); slower.
+        #[arg(long)]
+        fsync: bool,
+        /// Replace the admin key with a new one (printed once).
+        #[arg(long)]
+        new_admin_key: bool,
+    },
     /// Render a UBL invoice or credit note (PINT JP or Peppol BIS) as PDF/A-3b with the UBL embedded.
     ///
     /// The figures are read from the UBL; a document whose stated totals its lines do not give is
@@ -305,6 +340,38 @@ fn main() -> ExitCode {
             }
         }
         Command::Statement { file, as_of } => statement(file, as_of),
+        Command::Serve {
+            listen,
+            data,
+            from,
+            smtp,
+            no_jobs,
+            fsync,
+            new_admin_key,
+        } => {
+            let opts = seikyu_local::ServeOptions {
+                listen,
+                data,
+                from,
+                smtp,
+                admin_key: std::env::var("SEIKYU_ADMIN_KEY").ok(),
+                webhook_secrets: std::env::var("SEIKYU_WEBHOOK_SECRETS").ok(),
+                jobs: !no_jobs,
+                durability: if fsync {
+                    seikyu_local::Durability::Power
+                } else {
+                    seikyu_local::Durability::Process
+                },
+                new_admin_key,
+            };
+            match seikyu_local::serve::run(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_IO)
+                }
+            }
+        }
         Command::Pdf { ubl, output } => pdf(ubl, output),
         Command::Schema => {
             let schema = schemars::schema_for!(InvoiceInput);

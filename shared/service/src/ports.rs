@@ -347,6 +347,9 @@ pub trait OutboxStore: Send + Sync {
 pub enum ArchiveError {
     #[error("archived object {0} exists with other content")]
     Immutable(String),
+    /// The stored bytes no longer match what was stored (an archive that checks them on read).
+    #[error("archived object damaged: {0}")]
+    Corrupt(String),
     #[error("archive unavailable: {0}")]
     Unavailable(String),
 }

@@ -47,7 +47,9 @@ impl From<ArchivedError> for AppError {
 impl From<ArchivedError> for JobError {
     fn from(e: ArchivedError) -> Self {
         match e {
-            ArchivedError::Tampered(_) => JobError::Permanent(e.to_string()),
+            ArchivedError::Tampered(_) | ArchivedError::Archive(ArchiveError::Corrupt(_)) => {
+                JobError::Permanent(e.to_string())
+            }
             ArchivedError::Missing(_) | ArchivedError::Archive(_) => {
                 JobError::Retryable(e.to_string())
             }

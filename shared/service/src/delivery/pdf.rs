@@ -38,7 +38,9 @@ async fn archive_pdf<A: DocumentArchive>(
         .await
         .map_err(|e| match e {
             // Other bytes under this content-addressed key: never heals by retrying.
-            ArchiveError::Immutable(_) => JobError::Permanent(e.to_string()),
+            ArchiveError::Immutable(_) | ArchiveError::Corrupt(_) => {
+                JobError::Permanent(e.to_string())
+            }
             _ => JobError::Retryable(e.to_string()),
         })?;
     Ok(ArchivedDocument { key, sha256 })
