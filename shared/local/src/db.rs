@@ -36,11 +36,14 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS invoices (
   seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL, version INTEGER NOT NULL, customer_id TEXT,
-  date_key TEXT NOT NULL, amount_key TEXT NOT NULL, next_action TEXT, body TEXT NOT NULL,
+  date_key TEXT NOT NULL, amount_key TEXT NOT NULL, next_action TEXT,
+  open_currency TEXT, open_balance TEXT, due_date TEXT, body TEXT NOT NULL,
   PRIMARY KEY (seller_id, invoice_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS invoices_by_date ON invoices (seller_id, date_key);
 CREATE INDEX IF NOT EXISTS invoices_by_amount ON invoices (seller_id, amount_key);
 CREATE INDEX IF NOT EXISTS invoices_by_customer ON invoices (seller_id, customer_id, date_key);
+CREATE INDEX IF NOT EXISTS invoices_open ON invoices (seller_id, customer_id, open_currency)
+  WHERE open_currency IS NOT NULL;
 CREATE INDEX IF NOT EXISTS invoices_by_next_action ON invoices (next_action, seller_id, invoice_id)
   WHERE next_action IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;

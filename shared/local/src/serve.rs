@@ -179,6 +179,7 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     tracing::info!(%addr, data = %opts.data.display(), redelivered = released, jobs = opts.jobs, "serving");
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
     let jobs = opts.jobs.then(|| {
         let (app, db, mailer, from, stop) = (
             data.app.clone(),
@@ -204,18 +205,22 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
         .fallback(answer)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(http);
-    runtime.block_on(async move {
+    let signalled = stop_tx.clone();
+    let served = runtime.block_on(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
                 tracing::info!("stopping: no new requests; finishing those in flight");
-                let _ = stop_tx.send(true);
+                signalled.send_replace(true);
             })
             .await
-    })?;
+    });
+    // However the server ended, the jobs finish their batches and stop.
+    stop_tx.send_replace(true);
     if let Some(j) = jobs {
         let _ = j.join();
     }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

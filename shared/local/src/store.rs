@@ -380,13 +380,18 @@ fn apply(tx: &Transaction<'_>, w: &Write<'_>) -> Result<(), StoreError> {
         ),
         Write::Insert(r) | Write::Update { record: r, .. } => {
             let next_action = seikyu_service::dunning::next_action(r).map(|d| d.to_string());
+            // The open-balance index holds open invoices only: screening reads what is owed, not
+            // every invoice the buyer ever had.
+            let open_currency = r.is_open().then_some(&r.currency);
             run(
                 "INSERT INTO invoices (seller_id, invoice_id, version, customer_id, date_key, amount_key,
-                   next_action, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                   next_action, open_currency, open_balance, due_date, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (seller_id, invoice_id) DO UPDATE SET version = excluded.version,
                    customer_id = excluded.customer_id, date_key = excluded.date_key,
                    amount_key = excluded.amount_key, next_action = excluded.next_action,
-                   body = excluded.body",
+                   open_currency = excluded.open_currency, open_balance = excluded.open_balance,
+                   due_date = excluded.due_date, body = excluded.body",
                 &[
                     &r.seller_id,
                     &r.invoice_id,
@@ -395,6 +400,9 @@ fn apply(tx: &Transaction<'_>, w: &Write<'_>) -> Result<(), StoreError> {
                     &search::date_key(r),
                     &search::amount_key(r.payable, &r.invoice_id),
                     &next_action,
+                    &open_currency,
+                    &r.open_balance().to_string(),
+                    &r.due_date.map(|d| d.to_string()),
                     &to_json(r)?,
                 ],
             )
@@ -568,13 +576,32 @@ impl InvoiceStore for SqliteStore {
         currency: &str,
         today: NaiveDate,
     ) -> Result<OpenBalance, StoreError> {
+        let rows: Vec<(String, Option<String>)> = self.db.read(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT open_balance, due_date FROM invoices
+                     WHERE seller_id = ?1 AND customer_id = ?2 AND open_currency = ?3",
+                )
+                .map_err(unavailable)?;
+            let rows = st
+                .query_map([seller_id, customer_id, currency], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<_, _>>().map_err(unavailable)
+        })?;
         let mut b = OpenBalance::default();
-        for r in self.customer_invoices(seller_id, customer_id)? {
-            if r.currency == currency && r.is_open() {
-                b.outstanding = b.outstanding.saturating_add(r.open_balance());
-                if r.due_date.is_some_and(|d| d < today) {
-                    b.overdue_invoices += 1;
-                }
+        for (balance, due) in rows {
+            let balance: rust_decimal::Decimal = balance
+                .parse()
+                .map_err(|e| unavailable(format!("open balance {balance:?}: {e}")))?;
+            b.outstanding = b.outstanding.saturating_add(balance);
+            let due: Option<NaiveDate> = due
+                .map(|d| d.parse())
+                .transpose()
+                .map_err(|e| unavailable(format!("due date: {e}")))?;
+            if due.is_some_and(|d| d < today) {
+                b.overdue_invoices += 1;
             }
         }
         Ok(b)
@@ -604,19 +631,21 @@ impl InvoiceStore for SqliteStore {
 }
 
 impl SqliteStore {
-    /// A buyer's invoices, through the by-customer index.
-    fn customer_invoices(
+    /// A buyer's open invoices in `currency`, through the open-balance index.
+    fn open_customer_invoices(
         &self,
         seller_id: &str,
         customer_id: &str,
+        currency: &str,
     ) -> Result<Vec<InvoiceRecord>, StoreError> {
         self.db
             .read(|c| {
                 all(
                     c,
-                    "SELECT body FROM invoices WHERE seller_id = ?1 AND customer_id = ?2
+                    "SELECT body FROM invoices
+                     WHERE seller_id = ?1 AND customer_id = ?2 AND open_currency = ?3
                      ORDER BY date_key",
-                    [seller_id, customer_id],
+                    [seller_id, customer_id, currency],
                 )
             })?
             .iter()
@@ -801,9 +830,9 @@ impl BankStore for SqliteStore {
         currency: &str,
     ) -> Result<Vec<OpenItem>, StoreError> {
         Ok(self
-            .customer_invoices(seller_id, customer_id)?
+            .open_customer_invoices(seller_id, customer_id, currency)?
             .into_iter()
-            .filter(|r| r.currency == currency && seikyu_service::reconciliation::auto_payable(r))
+            .filter(seikyu_service::reconciliation::auto_payable)
             .map(|r| OpenItem {
                 balance: r.open_balance(),
                 invoice_id: r.invoice_id,
