@@ -10,14 +10,12 @@ use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
 use rusqlite::{OptionalExtension as _, params};
 use seikyu_service::ports::{ArchiveError, DocumentArchive};
 use seikyu_service::sha256_hex;
 
 use crate::db::{Db, Durability};
 use crate::queue::{LocalQueueName, SqliteQueue};
-use crate::store::millis;
 
 /// Puts of one key are serialised; keys hash onto this many locks.
 const STRIPES: usize = 64;
@@ -142,11 +140,12 @@ impl DocumentArchive for FsArchive {
             .starts_with("statements/")
             .then_some(self.statements.as_ref())
             .flatten();
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.execute(
                     "INSERT INTO archive (key, sha256, size, content_type, stored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![key, sha, size, content_type, millis(Utc::now())],
+                    params![key, sha, size, content_type, now],
                 )
                 .map_err(crate::db::unavailable)?;
                 if announce.is_some() {
@@ -155,7 +154,7 @@ impl DocumentArchive for FsArchive {
                         params![
                             LocalQueueName::Statements.as_str(),
                             notification(key, bytes.len()),
-                            millis(Utc::now())
+                            now
                         ],
                     )
                     .map_err(crate::db::unavailable)?;

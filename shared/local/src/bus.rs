@@ -4,14 +4,12 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use rusqlite::params;
 use seikyu_service::ports::{BusError, EventBus};
 use seikyu_service::record::BusEvent;
 use tokio::sync::broadcast;
 
 use crate::db::{Db, unavailable};
-use crate::store::millis;
 
 #[derive(Debug, Clone)]
 pub struct LocalBus {
@@ -61,11 +59,12 @@ impl LocalBus {
 impl EventBus for LocalBus {
     async fn publish(&self, event: &BusEvent) -> Result<(), BusError> {
         let body = serde_json::to_string(event).map_err(|e| BusError(e.to_string()))?;
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.execute(
                     "INSERT INTO bus_events (at, detail_type, body) VALUES (?1, ?2, ?3)",
-                    params![millis(Utc::now()), event.detail_type, body],
+                    params![now, event.detail_type, body],
                 )
                 .map_err(unavailable)?;
                 Ok(())

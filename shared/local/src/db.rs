@@ -6,8 +6,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use seikyu_service::ports::StoreError;
+use seikyu_service::ports::{Clock, StoreError, SystemClock};
 
 /// What a commit survives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,12 +87,21 @@ PRAGMA user_version = 1;
 const READERS: usize = 4;
 
 /// The database of a data folder.
-#[derive(Debug)]
 pub struct Db {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     durability: Durability,
+    /// The time the adapters on this database stamp (queue visibility, archive and bus records).
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("durability", &self.durability)
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -113,8 +124,17 @@ fn configure(c: &Connection, durability: Durability) -> rusqlite::Result<()> {
 }
 
 impl Db {
-    /// Open (creating it and its schema if needed) the database at `path`.
+    /// Open (creating it and its schema if needed) the database at `path`, on the system clock.
     pub fn open(path: &Path, durability: Durability) -> Result<Db, StoreError> {
+        Db::open_with_clock(path, durability, Arc::new(SystemClock))
+    }
+
+    /// [`Db::open`] with the adapters' time read from `clock` (tests move it instead of sleeping).
+    pub fn open_with_clock(
+        path: &Path,
+        durability: Durability,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Db, StoreError> {
         let writer = Connection::open(path).map_err(unavailable)?;
         configure(&writer, durability).map_err(unavailable)?;
         writer.execute_batch(SCHEMA).map_err(unavailable)?;
@@ -134,11 +154,17 @@ impl Db {
             readers,
             next_reader: AtomicUsize::new(0),
             durability,
+            clock,
         })
     }
 
     pub fn durability(&self) -> Durability {
         self.durability
+    }
+
+    /// Now, in milliseconds since the epoch, by the database's clock.
+    pub fn now_millis(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     /// Run `f` in one write transaction: committed when it returns `Ok`, rolled back otherwise.

@@ -4,29 +4,37 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use chrono::Utc;
 use lettre::address::Envelope;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use seikyu_service::ports::{MailError, Mailer};
+use seikyu_service::ports::{Clock, MailError, Mailer};
 
 #[derive(Clone)]
 pub enum LocalMailer {
-    /// `.eml` files in this folder.
-    Files(PathBuf),
+    /// `.eml` files in `dir`, named by the time `clock` gives (so they sort as they were sent).
+    Files {
+        dir: PathBuf,
+        clock: Arc<dyn Clock>,
+    },
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl std::fmt::Debug for LocalMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LocalMailer::Files(d) => write!(f, "LocalMailer::Files({})", d.display()),
+            LocalMailer::Files { dir, .. } => write!(f, "LocalMailer::Files({})", dir.display()),
             LocalMailer::Smtp(_) => f.write_str("LocalMailer::Smtp"),
         }
     }
 }
 
 impl LocalMailer {
+    /// `.eml` files in `dir`.
+    pub fn files(dir: PathBuf, clock: Arc<dyn Clock>) -> Self {
+        LocalMailer::Files { dir, clock }
+    }
+
     /// SMTP at `url` (e.g. `smtp://user:pass@mail.example.com:587`); the password is never logged.
     pub fn smtp(url: &str) -> Result<Self, String> {
         AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -49,7 +57,7 @@ fn address(a: &str) -> Result<Address, MailError> {
 impl Mailer for LocalMailer {
     async fn send_raw(&self, from: &str, to: &[String], raw: &[u8]) -> Result<String, MailError> {
         match self {
-            LocalMailer::Files(dir) => {
+            LocalMailer::Files { dir, clock } => {
                 // Refused as SES refuses them, so a bad address fails here as it would in AWS.
                 address(from)?;
                 for t in to {
@@ -57,7 +65,7 @@ impl Mailer for LocalMailer {
                 }
                 let id = format!(
                     "local-{}-{}",
-                    Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+                    clock.now().format("%Y%m%dT%H%M%S%.3f"),
                     random_hex()?
                 );
                 let written = (|| {

@@ -6,14 +6,12 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use rusqlite::params;
 use seikyu_service::ports::{MessageQueue, QueueError};
 use seikyu_service::record::{QueueMessage, QueueName};
 use tokio::sync::Notify;
 
 use crate::db::{Db, unavailable};
-use crate::store::millis;
 
 /// Deliveries before a message is dead-lettered (the template's `maxReceiveCount`).
 pub const MAX_RECEIVES: i64 = 5;
@@ -99,7 +97,7 @@ impl SqliteQueue {
 
     /// Put a raw body on `queue` (the statements queue takes S3-shaped notifications).
     pub fn send_raw(&self, queue: LocalQueueName, body: &str) -> Result<(), QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.prepare_cached(
@@ -129,7 +127,7 @@ impl SqliteQueue {
         max: usize,
         visibility_ms: i64,
     ) -> Result<Vec<Received>, QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         let max = i64::try_from(max).unwrap_or(10);
         self.db
             .write(|tx| {
@@ -178,7 +176,7 @@ impl SqliteQueue {
     /// A delivery failed: make the message visible again after `backoff_ms`, or, after
     /// [`MAX_RECEIVES`] deliveries, move it to the dead-letter table.
     pub fn failed(&self, id: &str, backoff_ms: i64) -> Result<(), QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.execute(
@@ -210,7 +208,7 @@ impl SqliteQueue {
         body: &str,
         reason: &str,
     ) -> Result<(), QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.execute(
@@ -226,7 +224,7 @@ impl SqliteQueue {
     /// Messages a process that stopped had received but not acknowledged: visible at once on start
     /// (only one process uses a data folder, so nobody else is working on them).
     pub fn release_in_flight(&self) -> Result<usize, QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         self.db
             .write(|tx| {
                 tx.execute(
@@ -291,7 +289,7 @@ impl MessageQueue for SqliteQueue {
     }
 
     async fn send_batch(&self, messages: &[QueueMessage]) -> Result<(), QueueError> {
-        let now = millis(Utc::now());
+        let now = self.db.now_millis();
         let bodies: Vec<(LocalQueueName, String)> = messages
             .iter()
             .map(|m| Ok((m.queue().into(), serde_json::to_string(m)?)))

@@ -41,7 +41,7 @@ use crate::secrets::LocalSecrets;
 use crate::store::SqliteStore;
 
 /// The use cases on the embedded adapters.
-pub type LocalApp = App<SqliteStore, FsArchive, SqliteQueue, LocalBus, SystemClock>;
+pub type LocalApp = App<SqliteStore, FsArchive, SqliteQueue, LocalBus, Arc<dyn Clock>>;
 
 /// How long a received message stays hidden while its consumer works (a hung consumer's message comes
 /// back after this; the functions' queues use 6 times the function timeout).
@@ -96,30 +96,50 @@ pub struct DataFolder {
 }
 
 impl DataFolder {
-    /// Open (creating it if needed) the data folder `dir`.
+    /// Open (creating it if needed) the data folder `dir`, on the system clock.
     pub fn open(
         dir: &Path,
         durability: Durability,
         smtp: Option<&str>,
         webhook_secrets: Option<&str>,
     ) -> Result<DataFolder, ServeError> {
+        DataFolder::open_with_clock(
+            dir,
+            durability,
+            smtp,
+            webhook_secrets,
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// [`DataFolder::open`] with every use case and adapter reading `clock`.
+    pub fn open_with_clock(
+        dir: &Path,
+        durability: Durability,
+        smtp: Option<&str>,
+        webhook_secrets: Option<&str>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<DataFolder, ServeError> {
         std::fs::create_dir_all(dir)?;
         let lock = std::fs::File::create(dir.join("seikyu.lock"))?;
         if lock.try_lock().is_err() {
             return Err(ServeError::Locked(dir.to_path_buf()));
         }
-        let db = Arc::new(Db::open(&dir.join("seikyu.sqlite3"), durability).map_err(setup)?);
+        let db = Arc::new(
+            Db::open_with_clock(&dir.join("seikyu.sqlite3"), durability, clock.clone())
+                .map_err(setup)?,
+        );
         let queue = SqliteQueue::new(db.clone());
         let app = Arc::new(App {
             store: SqliteStore::new(db.clone()),
             archive: FsArchive::new(db.clone(), dir.join("archive"), Some(queue.clone())),
             queue,
             bus: LocalBus::new(db.clone()),
-            clock: SystemClock,
+            clock: clock.clone(),
         });
         let mailer = match smtp {
             Some(url) => LocalMailer::smtp(url).map_err(setup)?,
-            None => LocalMailer::Files(dir.join("mail")),
+            None => LocalMailer::files(dir.join("mail"), clock),
         };
         let secrets =
             LocalSecrets::new(Some(dir.join("secrets")), webhook_secrets).map_err(setup)?;

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use seikyu_service::ports::{
@@ -43,7 +42,7 @@ fn from_json<T: DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> 
     serde_json::from_str(s).map_err(|e| unavailable(format!("{what} does not read back: {e}")))
 }
 
-pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
@@ -258,43 +257,69 @@ impl IdempotencyStore for SqliteStore {
     }
 }
 
+const INVOICE_VERSION: &str =
+    "SELECT version FROM invoices WHERE seller_id = ?1 AND invoice_id = ?2";
+const RECEIPT_VERSION: &str =
+    "SELECT version FROM receipts WHERE seller_id = ?1 AND receipt_id = ?2";
+const PAYMENT_VERSION: &str =
+    "SELECT version FROM payments WHERE seller_id = ?1 AND payment_key = ?2";
+
+/// What a write expects of the row it names.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// No row.
+    Absent,
+    /// The row at this version.
+    Version(u64),
+    /// The row at this version, where 0 is no row (sequences and payments start at 0).
+    FromZero(u64),
+}
+
+/// `Conflict` with `what` unless the row `sql` selects is as `expect` says.
+fn expect_row(
+    tx: &Transaction<'_>,
+    sql: &str,
+    p: impl rusqlite::Params,
+    expect: Expect,
+    what: impl FnOnce() -> String,
+) -> Result<(), StoreError> {
+    let v = version_of(tx, sql, p)?;
+    let holds = match expect {
+        Expect::Absent => v.is_none(),
+        Expect::Version(want) => v == Some(want),
+        Expect::FromZero(want) => v.unwrap_or(0) == want,
+    };
+    if holds { Ok(()) } else { Err(conflict(what())) }
+}
+
 /// The condition of one write of a commit; `Conflict` if it does not hold (as DynamoDB's condition
 /// expressions: one arm per kind of write).
 fn check(tx: &Transaction<'_>, w: &Write<'_>) -> Result<(), StoreError> {
     match w {
-        Write::NextNumber { sequence, expected } => {
-            let v = version_of(
-                tx,
-                "SELECT value FROM sequences WHERE name = ?1",
-                [sequence],
-            )?;
-            if v.unwrap_or(0) != *expected {
-                return Err(conflict(format!("sequence {sequence} moved")));
-            }
-        }
-        Write::Insert(r) => {
-            let v = version_of(
-                tx,
-                "SELECT version FROM invoices WHERE seller_id = ?1 AND invoice_id = ?2",
-                [&r.seller_id, &r.invoice_id],
-            )?;
-            if v.is_some() {
-                return Err(conflict(format!("invoice {} exists", r.invoice_id)));
-            }
-        }
+        Write::NextNumber { sequence, expected } => expect_row(
+            tx,
+            "SELECT value FROM sequences WHERE name = ?1",
+            [sequence],
+            Expect::FromZero(*expected),
+            || format!("sequence {sequence} moved"),
+        )?,
+        Write::Insert(r) => expect_row(
+            tx,
+            INVOICE_VERSION,
+            [&r.seller_id, &r.invoice_id],
+            Expect::Absent,
+            || format!("invoice {} exists", r.invoice_id),
+        )?,
         Write::Update {
             record,
             expected_version,
-        } => {
-            let v = version_of(
-                tx,
-                "SELECT version FROM invoices WHERE seller_id = ?1 AND invoice_id = ?2",
-                [&record.seller_id, &record.invoice_id],
-            )?;
-            if v != Some(*expected_version) {
-                return Err(conflict(format!("invoice {} changed", record.invoice_id)));
-            }
-        }
+        } => expect_row(
+            tx,
+            INVOICE_VERSION,
+            [&record.seller_id, &record.invoice_id],
+            Expect::Version(*expected_version),
+            || format!("invoice {} changed", record.invoice_id),
+        )?,
         Write::MarkEvent {
             seller_id,
             provider,
@@ -312,39 +337,30 @@ fn check(tx: &Transaction<'_>, w: &Write<'_>) -> Result<(), StoreError> {
         Write::PutPayment {
             record,
             expected_version,
-        } => {
-            let v = version_of(
-                tx,
-                "SELECT version FROM payments WHERE seller_id = ?1 AND payment_key = ?2",
-                [&record.seller_id, &record.key()],
-            )?;
-            if v.unwrap_or(0) != *expected_version {
-                return Err(conflict(format!("payment {} changed", record.key())));
-            }
-        }
-        Write::InsertReceipt(r) => {
-            let v = version_of(
-                tx,
-                "SELECT version FROM receipts WHERE seller_id = ?1 AND receipt_id = ?2",
-                [&r.seller_id, &r.receipt_id],
-            )?;
-            if v.is_some() {
-                return Err(conflict(format!("receipt {} exists", r.receipt_id)));
-            }
-        }
+        } => expect_row(
+            tx,
+            PAYMENT_VERSION,
+            [&record.seller_id, &record.key()],
+            Expect::FromZero(*expected_version),
+            || format!("payment {} changed", record.key()),
+        )?,
+        Write::InsertReceipt(r) => expect_row(
+            tx,
+            RECEIPT_VERSION,
+            [&r.seller_id, &r.receipt_id],
+            Expect::Absent,
+            || format!("receipt {} exists", r.receipt_id),
+        )?,
         Write::UpdateReceipt {
             record,
             expected_version,
-        } => {
-            let v = version_of(
-                tx,
-                "SELECT version FROM receipts WHERE seller_id = ?1 AND receipt_id = ?2",
-                [&record.seller_id, &record.receipt_id],
-            )?;
-            if v != Some(*expected_version) {
-                return Err(conflict(format!("receipt {} changed", record.receipt_id)));
-            }
-        }
+        } => expect_row(
+            tx,
+            RECEIPT_VERSION,
+            [&record.seller_id, &record.receipt_id],
+            Expect::Version(*expected_version),
+            || format!("receipt {} changed", record.receipt_id),
+        )?,
         Write::FinishIdempotency { seller_id, key, .. } => {
             let held = one(
                 tx,
@@ -455,18 +471,6 @@ fn apply(tx: &Transaction<'_>, w: &Write<'_>) -> Result<(), StoreError> {
     }
 }
 
-fn encode_cursor(key: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
-}
-
-fn decode_cursor(c: &str) -> Result<String, StoreError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| StoreError::BadRequest("cursor is not one this service issued".into()))
-}
-
 /// Rows of the search index read per query to the database (the page is filled from them).
 const SEARCH_CHUNK: i64 = 256;
 
@@ -512,7 +516,7 @@ impl InvoiceStore for SqliteStore {
 
     async fn search(&self, seller_id: &str, q: &SearchQuery) -> Result<Page, StoreError> {
         let index = search::plan(q);
-        let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        let after = q.cursor.as_deref().map(search::decode_cursor).transpose()?;
         let limit = search::effective_limit(q);
         let (lo, hi) = search::key_range(q, index);
         let (column, customer) = match index {
@@ -552,7 +556,7 @@ impl InvoiceStore for SqliteStore {
                         if items.len() == limit {
                             return Ok(Page {
                                 items,
-                                next: last.as_deref().map(encode_cursor),
+                                next: last.as_deref().map(search::encode_cursor),
                                 items_read: read,
                             });
                         }

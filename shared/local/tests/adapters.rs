@@ -172,6 +172,59 @@ async fn queues_redeliver_and_dead_letter_as_sqs_does() {
 }
 
 #[tokio::test]
+async fn a_hidden_message_comes_back_when_its_time_is_up_by_the_injected_clock() {
+    use chrono::TimeZone as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let t0 = chrono::Utc
+        .with_ymd_and_hms(2026, 4, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    let clock = Arc::new(seikyu_service::memory::FixedClock::new(t0));
+    let db = Db::open_with_clock(
+        &dir.path().join("seikyu.sqlite3"),
+        Durability::Process,
+        clock.clone(),
+    )
+    .expect("database");
+    let q = SqliteQueue::new(Arc::new(db));
+    q.send(&message("invoice.issued", "A-1"))
+        .await
+        .expect("send");
+    let at = |ms: i64| t0 + chrono::Duration::milliseconds(ms);
+    let got = q
+        .receive(LocalQueueName::Issued, 10, 60_000)
+        .expect("receive");
+    assert_eq!(got.len(), 1);
+    clock.set(at(59_999));
+    assert!(
+        q.receive(LocalQueueName::Issued, 10, 60_000)
+            .expect("receive")
+            .is_empty()
+    );
+    clock.set(at(60_000));
+    let again = q
+        .receive(LocalQueueName::Issued, 10, 60_000)
+        .expect("receive");
+    assert_eq!(again.len(), 1, "the visibility timeout has run out");
+    assert_eq!(again[0].receives, 2);
+    // A failure's back-off is counted from the failure.
+    q.failed(&again[0].id, 30_000).expect("failed");
+    clock.set(at(89_999));
+    assert!(
+        q.receive(LocalQueueName::Issued, 10, 60_000)
+            .expect("receive")
+            .is_empty()
+    );
+    clock.set(at(90_000));
+    assert_eq!(
+        q.receive(LocalQueueName::Issued, 10, 60_000)
+            .expect("receive")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn data_survives_reopening_and_one_process_holds_a_folder() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
@@ -254,7 +307,10 @@ async fn webhook_secrets_come_from_files_or_the_environment() {
 #[tokio::test]
 async fn mail_is_written_as_eml_and_bad_addresses_are_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let mailer = LocalMailer::Files(dir.path().join("mail"));
+    let mailer = LocalMailer::files(
+        dir.path().join("mail"),
+        Arc::new(seikyu_service::ports::SystemClock),
+    );
     let raw = b"Subject: test\r\n\r\nbody\r\n";
     let id = mailer
         .send_raw("billing@example.jp", &["buyer@example.jp".into()], raw)

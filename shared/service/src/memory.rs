@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::{
@@ -196,18 +195,6 @@ fn sort_key(r: &InvoiceRecord, index: Index) -> String {
         Index::ByCustomer | Index::ByIssueDate => search::date_key(r),
         Index::ByAmount => search::amount_key(r.payable, &r.invoice_id),
     }
-}
-
-fn encode_cursor(key: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
-}
-
-fn decode_cursor(c: &str) -> Result<String, StoreError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| StoreError::BadRequest("cursor is not one this service issued".into()))
 }
 
 /// The condition of one write of a commit; `Conflict` if it does not hold. One arm per kind of write,
@@ -405,7 +392,7 @@ impl InvoiceStore for MemoryStore {
 
     async fn search(&self, seller_id: &str, q: &SearchQuery) -> Result<Page, StoreError> {
         let index = search::plan(q);
-        let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        let after = q.cursor.as_deref().map(search::decode_cursor).transpose()?;
         let limit = search::effective_limit(q);
         self.with(|s| {
             let (lo, hi) = search::key_range(q, index);
@@ -438,7 +425,7 @@ impl InvoiceStore for MemoryStore {
                 }
             }
             let next = if items.len() == limit {
-                last.map(|k| encode_cursor(&k))
+                last.map(|k| search::encode_cursor(&k))
             } else {
                 None
             };

@@ -1,9 +1,11 @@
 //! How a search is served: which index, which key range, which filters. Shared by every store adapter so
 //! they agree on order and paging.
 
+use base64::Engine as _;
 use rust_decimal::Decimal;
 use seikyu_domain::money::fixed;
 
+use crate::ports::StoreError;
 use crate::record::{InvoiceRecord, SearchQuery};
 
 pub const DEFAULT_LIMIT: usize = 50;
@@ -79,4 +81,18 @@ pub fn effective_limit(q: &SearchQuery) -> usize {
         0 => DEFAULT_LIMIT,
         n => n.min(MAX_LIMIT),
     }
+}
+
+/// The cursor of a page that ends at index key `key` (the stores whose keys are strings: memory, SQLite).
+pub fn encode_cursor(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+/// The index key a cursor of [`encode_cursor`] names; `BadRequest` for anything else.
+pub fn decode_cursor(c: &str) -> Result<String, StoreError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| StoreError::BadRequest("cursor is not one this service issued".into()))
 }
