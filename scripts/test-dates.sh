@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 dates=("$@")
 [ ${#dates[@]} -gt 0 ] || dates=(2027-07-15 2028-02-29 2030-12-31)
 
-# The three test binaries, as `cargo test --workspace` builds them: selecting them with `-p` or `--test`
+# The four test binaries, as `cargo test --workspace` builds them: selecting them with `-p` or `--test`
 # would resolve features differently and build them again.
 mapfile -t bins < <(cargo test --workspace --locked --no-run --message-format json |
   python3 -c '
@@ -25,10 +25,10 @@ for line in sys.stdin:
     except ValueError:
         continue
     t = m.get("target", {})
-    if m.get("executable") and t.get("name") in ("contract_memory", "contract_dynamo", "e2e_local"):
+    if m.get("executable") and t.get("name") in ("contract_memory", "contract_sqlite", "contract_dynamo", "e2e_local"):
         print(m["executable"])
 ')
-[ ${#bins[@]} -eq 3 ] || { echo "test-dates: expected 3 test binaries, found ${#bins[@]}" >&2; exit 1; }
+[ ${#bins[@]} -eq 4 ] || { echo "test-dates: expected 4 test binaries, found ${#bins[@]}" >&2; exit 1; }
 
 export SEIKYU_E2E=1
 trap 'scripts/local-stack.sh down' EXIT

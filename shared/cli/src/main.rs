@@ -100,7 +100,7 @@ enum Command {
             default_value = "billing@seikyu.localhost"
         )]
         from: String,
-        /// Send mail over SMTP (smtp://user:pass@host:587, smtps://...) instead of writing DATA/mail/*.eml.
+        /// Send mail over SMTP (smtp://user:pass@host:587 with STARTTLS required, smtps://... for TLS) instead of writing DATA/mail/*.eml.
         #[arg(long, env = "SEIKYU_SMTP_URL", hide_env_values = true)]
         smtp: Option<String>,
         /// Run the API alone: mail, receipts, reminders and statements wait in their queues.

@@ -7,7 +7,7 @@
 //! transaction as its record, as the bucket's notification announces it to the importer in AWS.
 
 use std::io::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{OptionalExtension as _, params};
@@ -57,18 +57,17 @@ impl FsArchive {
         }
     }
 
-    /// The file of `key`; keys are relative paths of plain segments (no `..`, no absolute path).
+    /// The file of `key`; keys are relative paths of plain segments (no `..`, no absolute path, no empty
+    /// or hidden segment), checked on the key itself so two keys never name one file.
     fn path(&self, key: &str) -> Result<PathBuf, ArchiveError> {
-        let rel = Path::new(key);
         let plain = !key.is_empty()
-            && !key.contains('\\')
-            && rel.components().all(
-                |c| matches!(c, Component::Normal(s) if !s.to_string_lossy().starts_with('.')),
-            );
+            && key
+                .split('/')
+                .all(|seg| !seg.is_empty() && !seg.starts_with('.') && !seg.contains(['\\', '\0']));
         if !plain {
             return Err(unavailable(format!("{key:?} is not an archive key")));
         }
-        Ok(self.root.join(rel))
+        Ok(self.root.join(key))
     }
 
     fn recorded(&self, key: &str) -> Result<Option<(String, i64)>, ArchiveError> {
@@ -128,7 +127,7 @@ impl DocumentArchive for FsArchive {
         let _one_put_per_key = self
             .stripe(key)
             .lock()
-            .map_err(|_| unavailable("archive lock poisoned"))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match self.recorded(key)? {
             Some((existing, _)) if existing == sha => return Ok(()),
             Some(_) => return Err(ArchiveError::Immutable(key.to_string())),

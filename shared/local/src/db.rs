@@ -3,8 +3,10 @@
 //! connections that read committed data beside it (WAL).
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError, TryLockError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use std::sync::Arc;
 
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS invoices (
 CREATE INDEX IF NOT EXISTS invoices_by_date ON invoices (seller_id, date_key);
 CREATE INDEX IF NOT EXISTS invoices_by_amount ON invoices (seller_id, amount_key);
 CREATE INDEX IF NOT EXISTS invoices_by_customer ON invoices (seller_id, customer_id, date_key);
-CREATE INDEX IF NOT EXISTS invoices_open ON invoices (seller_id, customer_id, open_currency)
+CREATE INDEX IF NOT EXISTS invoices_open ON invoices (seller_id, customer_id, open_currency, date_key)
   WHERE open_currency IS NOT NULL;
 CREATE INDEX IF NOT EXISTS invoices_by_next_action ON invoices (next_action, seller_id, invoice_id)
   WHERE next_action IS NOT NULL;
@@ -88,7 +90,9 @@ const READERS: usize = 4;
 
 /// The database of a data folder.
 pub struct Db {
-    writer: Mutex<Connection>,
+    /// Declared first: stopped before the connections close (the last one to close checkpoints).
+    _checkpointer: Checkpointer,
+    writer: Arc<Mutex<Connection>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     durability: Durability,
@@ -109,7 +113,7 @@ pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn configure(c: &Connection, durability: Durability) -> rusqlite::Result<()> {
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.busy_timeout(Duration::from_secs(10))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(
         None,
@@ -120,7 +124,89 @@ fn configure(c: &Connection, durability: Durability) -> rusqlite::Result<()> {
         },
     )?;
     c.pragma_update(None, "foreign_keys", "OFF")?;
+    tune_reads(c)
+}
+
+/// Pages read through a memory map instead of copied by `pread` (a reader's page cache is emptied each
+/// time another connection commits, so it reads often).
+fn tune_reads(c: &Connection) -> rusqlite::Result<()> {
+    c.pragma_update(None, "mmap_size", 1i64 << 30)?;
     Ok(())
+}
+
+/// How often the checkpointer copies the log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// Log frames (pages, 4 KiB) past which the checkpointer copies the last frames holding the writer, so
+/// that the next write starts the log over (SQLite's own automatic checkpoint is at 1,000).
+const RESTART_FRAMES: i64 = 4000;
+/// The log is cut back to this size when it starts over (it is reused from the start once copied).
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+
+/// A thread with a connection of its own that copies committed log frames into the database. Most of
+/// the copy (and its fsync) runs beside the writes (a `PASSIVE` checkpoint never waits for a writer or
+/// a reader); under a steady stream of writes it never quite catches up, so when the log has grown it
+/// copies the last frames holding the writer, and the next write starts the log over.
+struct Checkpointer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// `(log frames, frames copied)` after a passive checkpoint.
+fn checkpoint(c: &Connection) -> rusqlite::Result<(i64, i64)> {
+    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
+impl Checkpointer {
+    fn start(
+        path: &Path,
+        durability: Durability,
+        writer: Arc<Mutex<Connection>>,
+    ) -> Result<Checkpointer, StoreError> {
+        let c = Connection::open(path).map_err(unavailable)?;
+        configure(&c, durability).map_err(unavailable)?;
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("seikyu-checkpoint".into())
+            .spawn(move || {
+                let (lock, wake) = &*flag;
+                let mut stopped = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                while !*stopped {
+                    stopped = wake
+                        .wait_timeout(stopped, CHECKPOINT_EVERY)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    let copied = checkpoint(&c).and_then(|(log, _)| {
+                        if log < RESTART_FRAMES {
+                            return Ok(());
+                        }
+                        let _no_writes = writer.lock().unwrap_or_else(PoisonError::into_inner);
+                        checkpoint(&c).map(|_| ())
+                    });
+                    if let Err(e) = copied {
+                        tracing::warn!(error = %e, "checkpoint failed; the log keeps the commits and is copied later");
+                    }
+                }
+            })
+            .map_err(unavailable)?;
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Db {
@@ -138,6 +224,17 @@ impl Db {
         let writer = Connection::open(path).map_err(unavailable)?;
         configure(&writer, durability).map_err(unavailable)?;
         writer.execute_batch(SCHEMA).map_err(unavailable)?;
+        // The writer never copies the log into the database itself (that is an fsync, and every other
+        // write would wait behind it): the checkpointer's thread does, beside the writes.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(unavailable)?;
+        // The writer starts the log over once it is all copied; a log that grew is cut back then.
+        writer
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
+            .map_err(unavailable)?;
+        let writer = Arc::new(Mutex::new(writer));
+        let checkpointer = Checkpointer::start(path, durability, writer.clone())?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(
@@ -145,12 +242,14 @@ impl Db {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(unavailable)?;
-            r.busy_timeout(std::time::Duration::from_secs(10))
+            r.busy_timeout(Duration::from_secs(10))
                 .map_err(unavailable)?;
+            tune_reads(&r).map_err(unavailable)?;
             readers.push(Mutex::new(r));
         }
         Ok(Db {
-            writer: Mutex::new(writer),
+            _checkpointer: checkpointer,
+            writer,
             readers,
             next_reader: AtomicUsize::new(0),
             durability,
@@ -172,10 +271,9 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut c = self
-            .writer
-            .lock()
-            .map_err(|_| unavailable("writer lock poisoned"))?;
+        // A panic inside an earlier write rolled its transaction back when it unwound: the connection
+        // is sound, so a poisoned lock is taken over rather than failing every later write.
+        let mut c = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(unavailable)?;
@@ -192,13 +290,15 @@ impl Db {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         // A free reader if there is one, else wait for the next in turn.
         for i in 0..self.readers.len() {
-            if let Ok(c) = self.readers[(start + i) % self.readers.len()].try_lock() {
-                return f(&c);
+            match self.readers[(start + i) % self.readers.len()].try_lock() {
+                Ok(c) => return f(&c),
+                Err(TryLockError::Poisoned(p)) => return f(&p.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
             }
         }
         let c = self.readers[start % self.readers.len()]
             .lock()
-            .map_err(|_| unavailable("reader lock poisoned"))?;
+            .unwrap_or_else(PoisonError::into_inner);
         f(&c)
     }
 

@@ -1,6 +1,10 @@
-//! Outgoing mail on one machine: to an SMTP server when one is configured (`smtp://` with STARTTLS
-//! when offered, `smtps://` for TLS, credentials in the URL, as lettre reads it), otherwise each message
-//! is written whole as an `.eml` file in the data folder's `mail/` (open it with any mail program).
+//! Outgoing mail on one machine: to an SMTP server when one is configured, otherwise each message is
+//! written whole as an `.eml` file in the data folder's `mail/` (open it with any mail program).
+//!
+//! SMTP URLs are lettre's: `smtps://` is TLS from the first byte; `smtp://` requires STARTTLS (the
+//! password and the invoices never cross the network in clear) unless the host is this machine (a
+//! local mail catcher), where STARTTLS is used when offered. `?tls=none|opportunistic|required` in the
+//! URL says otherwise explicitly.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -37,10 +41,62 @@ impl LocalMailer {
 
     /// SMTP at `url` (e.g. `smtp://user:pass@mail.example.com:587`); the password is never logged.
     pub fn smtp(url: &str) -> Result<Self, String> {
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp_url_with_tls(url)?)
             .map(|b| LocalMailer::Smtp(b.build()))
             .map_err(|e| format!("SMTP URL: {e}"))
     }
+}
+
+/// `url` with the TLS policy made explicit, as lettre reads it: lettre takes `smtp://` without `tls=` as
+/// no encryption at all, so that is what `tls=none` asks for here.
+pub fn smtp_url_with_tls(url: &str) -> Result<String, String> {
+    let mut parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
+    if parsed.scheme() != "smtp" {
+        return Ok(url.to_string());
+    }
+    let asked = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let tls = match asked.as_deref() {
+        Some("none") => None,
+        Some(t @ ("required" | "opportunistic")) => Some(t.to_string()),
+        Some(t) => {
+            return Err(format!(
+                "SMTP URL: tls={t:?}; use none, opportunistic or required"
+            ));
+        }
+        None => {
+            // `smtp` is not a scheme the URL standard knows, so its host comes back as text.
+            let local = match parsed.host() {
+                Some(url::Host::Domain(d)) => {
+                    d.eq_ignore_ascii_case("localhost")
+                        || d.trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|a| a.is_loopback())
+                }
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                None => false,
+            };
+            Some(if local { "opportunistic" } else { "required" }.to_string())
+        }
+    };
+    let rest: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "tls")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed.set_query(None);
+    if !rest.is_empty() || tls.is_some() {
+        let mut q = parsed.query_pairs_mut();
+        q.extend_pairs(rest);
+        if let Some(t) = tls {
+            q.append_pair("tls", &t);
+        }
+    }
+    Ok(parsed.to_string())
 }
 
 fn random_hex() -> Result<String, MailError> {
@@ -91,5 +147,45 @@ impl Mailer for LocalMailer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smtp_url_with_tls;
+
+    #[test]
+    fn smtp_never_goes_out_in_clear_unless_asked() {
+        let t = |u: &str| smtp_url_with_tls(u).expect("url");
+        assert_eq!(
+            t("smtp://u:p@mail.example.com:587"),
+            "smtp://u:p@mail.example.com:587?tls=required"
+        );
+        assert_eq!(
+            t("smtp://localhost:1025"),
+            "smtp://localhost:1025?tls=opportunistic"
+        );
+        assert_eq!(
+            t("smtp://127.0.0.1:1025"),
+            "smtp://127.0.0.1:1025?tls=opportunistic"
+        );
+        assert_eq!(
+            t("smtp://[::1]:1025"),
+            "smtp://[::1]:1025?tls=opportunistic"
+        );
+        assert_eq!(
+            t("smtp://127.0.0.2.example.com"),
+            "smtp://127.0.0.2.example.com?tls=required"
+        );
+        assert_eq!(
+            t("smtp://mail.example.com?tls=opportunistic"),
+            "smtp://mail.example.com?tls=opportunistic"
+        );
+        assert_eq!(
+            t("smtp://mail.example.com:25?tls=none"),
+            "smtp://mail.example.com:25"
+        );
+        assert_eq!(t("smtps://mail.example.com"), "smtps://mail.example.com");
+        assert!(smtp_url_with_tls("smtp://mail.example.com?tls=maybe").is_err());
     }
 }

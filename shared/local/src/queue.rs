@@ -1,8 +1,8 @@
 //! The queues between the jobs, as SQS is used: a message sent is kept in the data folder's database
 //! until a consumer acknowledges it; a received message is invisible to others for the visibility
 //! timeout, then delivered again (a consumer that failed, or a process that died); after
-//! [`MAX_RECEIVES`] failed deliveries it moves to the dead-letter table, as SQS's redrive policy moves
-//! it to the dead-letter queue.
+//! [`MAX_RECEIVES`] failed or unanswered deliveries it moves to the dead-letter table, as SQS's redrive
+//! policy moves it to the dead-letter queue.
 
 use std::sync::Arc;
 
@@ -131,6 +131,20 @@ impl SqliteQueue {
         let max = i64::try_from(max).unwrap_or(10);
         self.db
             .write(|tx| {
+                // A message received MAX_RECEIVES times and never answered (its consumer hung, or took
+                // the process down) is dead-lettered, as SQS's redrive policy does, instead of looping.
+                tx.prepare_cached(
+                    "INSERT INTO dead_letters (queue, body, reason, at)
+                     SELECT queue, body, 'received ' || receives || ' times without an answer', ?2
+                     FROM queue WHERE queue = ?1 AND visible_at <= ?2 AND receives >= ?3",
+                )
+                .and_then(|mut s| s.execute(params![queue.as_str(), now, MAX_RECEIVES]))
+                .map_err(unavailable)?;
+                tx.prepare_cached(
+                    "DELETE FROM queue WHERE queue = ?1 AND visible_at <= ?2 AND receives >= ?3",
+                )
+                .and_then(|mut s| s.execute(params![queue.as_str(), now, MAX_RECEIVES]))
+                .map_err(unavailable)?;
                 let mut st = tx
                     .prepare_cached(
                         "UPDATE queue SET visible_at = ?3, receives = receives + 1

@@ -23,6 +23,7 @@ use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use futures_util::FutureExt as _;
 use seikyu_service::api::webhook::handle_webhook;
 use seikyu_service::api::{ApiConfig, HttpRequest, HttpResponse, MAX_BODY_BYTES, error, handle};
 use seikyu_service::delivery::jobs::{BatchReport, settle};
@@ -50,6 +51,13 @@ const VISIBILITY_MS: i64 = 360_000;
 const BATCH: usize = 10;
 /// Consumers also look for redelivered messages this often.
 const POLL: Duration = Duration::from_secs(1);
+/// The jobs' thread's nice value (on Linux, a thread's own; see `lower_priority`).
+#[cfg(target_os = "linux")]
+const JOBS_NICE: i32 = 10;
+/// HTTP worker threads per core (see `run`).
+const HTTP_THREADS_PER_CORE: usize = 4;
+/// How long `SIGTERM` waits for open connections before closing them.
+const DRAIN: Duration = Duration::from_secs(30);
 const ADMIN_KEY_SETTING: &str = "admin_key_sha256";
 const DUNNING_SETTING: &str = "dunning_last_run_day";
 
@@ -189,7 +197,11 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     )?;
     let (admin_hash, shown) = admin_key(&data.db, &opts)?;
     let released = data.app.queue.release_in_flight().map_err(setup)?;
+    // The store's calls block (SQLite, the archive's files) on the worker that makes them: more workers
+    // than cores keep the other requests moving while one waits for the writer.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores * HTTP_THREADS_PER_CORE)
         .enable_all()
         .thread_name("seikyu-http")
         .build()?;
@@ -201,16 +213,32 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
     let jobs = opts.jobs.then(|| {
-        let (app, db, mailer, from, stop) = (
+        let (app, db, mailer, from, stop, ended) = (
             data.app.clone(),
             data.db.clone(),
             data.mailer.clone(),
             opts.from.clone(),
             stop_rx.clone(),
+            stop_tx.clone(),
         );
         std::thread::Builder::new()
             .name("seikyu-jobs".into())
-            .spawn(move || run_jobs(app, db, mailer, from, stop))
+            .spawn(move || {
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_jobs(app, db, mailer, from, stop.clone());
+                }));
+                // Jobs that end before the process stops (they cannot start, or one panicked outside a
+                // batch) stop the server too: an API whose mail never goes out must not look healthy.
+                let early = !*stop.borrow();
+                if early {
+                    tracing::error!(
+                        panicked = ran.is_err(),
+                        "the jobs stopped; stopping the server"
+                    );
+                }
+                ended.send_replace(true);
+                early
+            })
     });
     let jobs = jobs.transpose()?;
 
@@ -226,21 +254,44 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(http);
     let signalled = stop_tx.clone();
+    let (mut jobs_ended, mut stopping) = (stop_rx.clone(), stop_rx);
     let served = runtime.block_on(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                tracing::info!("stopping: no new requests; finishing those in flight");
-                signalled.send_replace(true);
-            })
-            .await
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown_signal() => {
+                    tracing::info!("stopping: no new requests; finishing those in flight");
+                }
+                _ = jobs_ended.wait_for(|s| *s) => {}
+            }
+            signalled.send_replace(true);
+        });
+        // A client that keeps its connection open does not hold the process past the drain time.
+        let deadline = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(DRAIN).await;
+        };
+        tokio::select! {
+            r = server => r,
+            _ = deadline => {
+                tracing::warn!(seconds = DRAIN.as_secs(), "connections still open after the drain time; closing them");
+                Ok(())
+            }
+        }
     });
     // However the server ended, the jobs finish their batches and stop.
     stop_tx.send_replace(true);
-    if let Some(j) = jobs {
-        let _ = j.join();
-    }
+    let jobs_failed = match jobs.map(std::thread::JoinHandle::join) {
+        Some(Ok(early)) => early,
+        Some(Err(_)) => true,
+        None => false,
+    };
     served?;
+    if jobs_failed {
+        return Err(ServeError::Setup(
+            "the jobs stopped unexpectedly (see the log); nothing acknowledged is lost, start again"
+                .into(),
+        ));
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -309,23 +360,44 @@ fn response(r: HttpResponse) -> Response {
         .status(r.status)
         .header(CONTENT_TYPE, r.content_type)
         .body(Body::from(r.body))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a response could not be built");
+            let mut fallback = Response::new(Body::from(
+                r#"{"error":{"code":"internal","message":"the response could not be built"}}"#,
+            ));
+            *fallback.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
 }
 
 /// Every request: the webhook route as payment-webhook answers it, everything else as invoice-api.
 async fn answer(State(http): State<Arc<Http>>, req: Request) -> Response {
     let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await {
-        Ok(b) if b.len() <= MAX_BODY_BYTES => b,
-        _ => {
-            return response(error(
-                413,
-                "body_too_large",
-                &format!("at most {MAX_BODY_BYTES} bytes"),
-                &[],
-                Value::Null,
-            ));
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large = e
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            return response(if too_large {
+                error(
+                    413,
+                    "body_too_large",
+                    &format!("at most {MAX_BODY_BYTES} bytes"),
+                    &[],
+                    Value::Null,
+                )
+            } else {
+                error(
+                    400,
+                    "body_unreadable",
+                    "the request body could not be read",
+                    &[],
+                    Value::Null,
+                )
+            });
         }
     };
     let path = parts.uri.path().to_string();
@@ -392,6 +464,7 @@ fn run_jobs(
             return;
         }
     };
+    lower_priority();
     seikyu_service::delivery::pdf::warm_up();
     let jobs = Jobs {
         app,
@@ -410,6 +483,20 @@ fn run_jobs(
         );
     });
 }
+
+/// The jobs' thread yields the cores to the HTTP threads when both want them: a request is answered
+/// first, and typesetting a PDF (the jobs' main cost) takes the time the requests leave. A busy API
+/// makes mail lag behind it; the queue holds the work until there is time.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    let tid = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(tid), JOBS_NICE) {
+        tracing::warn!(error = %e, "the jobs run at the same priority as the requests");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 struct Jobs {
     app: Arc<LocalApp>,
@@ -466,7 +553,22 @@ impl Jobs {
                 .iter()
                 .map(|m| (m.id.clone(), m.body.clone()))
                 .collect();
-            let failed = self.handle(queue, &messages).await;
+            // A panic in a handler fails its batch (delivered again, dead-lettered after
+            // MAX_RECEIVES) instead of ending every consumer with it.
+            let failed = match std::panic::AssertUnwindSafe(self.handle(queue, &messages))
+                .catch_unwind()
+                .await
+            {
+                Ok(failed) => failed,
+                Err(_) => {
+                    tracing::error!(
+                        queue = queue.as_str(),
+                        messages = batch.len(),
+                        "a handler panicked; the batch is delivered again"
+                    );
+                    batch.iter().map(|m| m.id.clone()).collect()
+                }
+            };
             let done: Vec<String> = batch
                 .iter()
                 .filter(|m| !failed.contains(&m.id))

@@ -47,7 +47,17 @@ async fn the_archive_is_write_once_and_checked_on_read() {
     );
     assert_eq!(archive.get(key).await, Ok(Some(b"<a/>".to_vec())));
     assert_eq!(archive.get("invoices/s1/none.xml").await, Ok(None));
-    for bad in ["../escape.xml", "/etc/passwd", "a/../../b", "a/.hidden", ""] {
+    for bad in [
+        "../escape.xml",
+        "/etc/passwd",
+        "a/../../b",
+        "a/.hidden",
+        "",
+        "a//b.xml",
+        "a/./b.xml",
+        "a/b/",
+        "a\\b.xml",
+    ] {
         assert!(archive.put(bad, "x", b"x").await.is_err(), "{bad:?}");
     }
     // A file changed on disk is never served.
@@ -222,6 +232,28 @@ async fn a_hidden_message_comes_back_when_its_time_is_up_by_the_injected_clock()
             .len(),
         1
     );
+    // Received again and again and never answered (a consumer that hangs, or takes the process down):
+    // after the fifth delivery's timeout it goes to the dead letters, not round once more.
+    let mut t = 90_000;
+    for n in 4..=5 {
+        t += 60_000;
+        clock.set(at(t));
+        let got = q
+            .receive(LocalQueueName::Issued, 10, 60_000)
+            .expect("receive");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].receives, n);
+    }
+    clock.set(at(t + 60_000));
+    assert!(
+        q.receive(LocalQueueName::Issued, 10, 60_000)
+            .expect("receive")
+            .is_empty()
+    );
+    assert_eq!(q.depth(LocalQueueName::Issued).expect("depth"), 0);
+    let dead = q.dead_letters().expect("dead letters");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].reason, "received 5 times without an answer");
 }
 
 #[tokio::test]
